@@ -1,0 +1,5 @@
+# Warnings are errors for the project's own code. Third-party headers come from system include
+# directories, so their warnings stay out of the way.
+add_compile_options(
+  -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Wnon-virtual-dtor -Wold-style-cast
+  -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough -Werror)

@@ -1,0 +1,73 @@
+// Service: hitcounter's behaviour, as a function from a request to a response.
+//
+// The HTTP server and the Lambda runtime are adapters: they turn what arrived into a Request,
+// call Service::Handle, and send back the Response it produces. Everything a user can observe
+// (which paths count, the reserved endpoints, the JSON, the error codes) is decided here, over
+// two seams: the Store (where counts live) and the Clock.
+//
+// Thread safety: Handle may be called from any number of threads at once.
+#ifndef HITCOUNTER_SERVICE_H_
+#define HITCOUNTER_SERVICE_H_
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hitcounter/clock.h"
+#include "hitcounter/route.h"
+#include "hitcounter/store.h"
+
+namespace hitcounter {
+
+struct Request {
+  std::string method;  // as received, e.g. "GET"; methods are case-sensitive
+  std::string target;  // the request-target as received, percent-encoded, query included
+  PathEncoding encoding = PathEncoding::kPercentEncoded;  // how `target`'s path is spelled
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;  // beyond Content-Type
+  std::string body;
+};
+
+// Limits of the read-only listing, GET {prefix}stats.
+inline constexpr std::size_t kDefaultStatsLimit = 100;
+inline constexpr std::size_t kMaxStatsLimit = 1000;
+
+struct ServiceOptions {
+  // Paths under this prefix are hitcounter's own endpoints and never count: {prefix}stats,
+  // {prefix}health. Any other path under it is 404. Change it for APIs whose routes use "/_".
+  std::string reserved_prefix = "/_";
+};
+
+// The JSON error every front end sends: {"error":"<code>","message":"<sentence>"}.
+Response MakeErrorResponse(int status, std::string_view error, std::string_view message);
+
+class Service {
+ public:
+  using ResponseCallback = std::function<void(Response)>;
+
+  // `store` and `clock` must outlive the Service.
+  Service(Store& store, const Clock& clock, ServiceOptions options = {});
+
+  // Produces the response to `request` and passes it to `done`, exactly once. `done` may run
+  // on another thread (the store's) and may run before Handle returns. Never throws.
+  void Handle(const Request& request, ResponseCallback done);
+
+ private:
+  void HandleReserved(const Request& request, std::string_view endpoint, std::string_view query,
+                      const ResponseCallback& done);
+  Response Stats(std::string_view query);
+  Response Health();
+
+  Store& store_;
+  const Clock& clock_;
+  ServiceOptions options_;
+};
+
+}  // namespace hitcounter
+
+#endif  // HITCOUNTER_SERVICE_H_

@@ -1,0 +1,81 @@
+// Store: where the counters live. One implementation per backend (SQLite, DynamoDB).
+//
+// A store keeps one record per route: how many hits it had, when it was first seen and when it
+// was last hit. Every backend passes the same contract suite (tests/store_contract.h).
+//
+// Thread safety: every method may be called from any thread, concurrently.
+#ifndef HITCOUNTER_STORE_H_
+#define HITCOUNTER_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hitcounter/clock.h"
+#include "hitcounter/status.h"
+
+namespace hitcounter {
+
+struct RouteStats {
+  std::string route;
+  std::int64_t count = 0;
+  UnixMillis first_seen = 0;
+  UnixMillis last_access = 0;
+
+  bool operator==(const RouteStats&) const = default;
+};
+
+enum class StatsOrder {
+  kByCount,       // count descending; ties by route descending
+  kByRoute,       // route ascending (bytewise)
+  kByLastAccess,  // last access descending; ties by route descending
+};
+
+// Where a page of a listing starts: just after this (sort key, route). Keyset pagination, so a
+// page costs the same wherever it starts and concurrent hits never skip or repeat a route that
+// did not move.
+struct StatsCursor {
+  std::int64_t key = 0;  // count or last access; unused when ordering by route
+  std::string route;
+};
+
+struct StatsQuery {
+  StatsOrder order = StatsOrder::kByCount;
+  std::string prefix;  // only routes starting with these bytes; empty means all
+  std::size_t limit = 100;
+  std::optional<StatsCursor> after;
+};
+
+struct StatsPage {
+  std::vector<RouteStats> routes;
+  std::optional<StatsCursor> next;  // absent on the last page
+};
+
+class Store {
+ public:
+  using IncrementCallback = std::function<void(Result<RouteStats>)>;
+
+  virtual ~Store() = default;
+
+  // Adds one hit to `route`, at time `now`, creating the record when it is new (first_seen =
+  // last_access = now). Calls `done` exactly once, possibly on another thread and possibly
+  // before Increment returns, with the record as it is after this hit, or with an error:
+  // kUnavailable / kInsufficientSpace when nothing was counted, kOutOfRange when the count is
+  // at its maximum. A successful result means the hit is durable.
+  virtual void Increment(std::string route, UnixMillis now, IncrementCallback done) = 0;
+
+  // The record of one route; kNotFound when it was never hit.
+  virtual Result<RouteStats> Get(const std::string& route) = 0;
+
+  // One page of routes in the requested order.
+  virtual Result<StatsPage> List(const StatsQuery& query) = 0;
+
+  // OK when the store answers.
+  virtual Status CheckHealth() = 0;
+};
+
+}  // namespace hitcounter
+
+#endif  // HITCOUNTER_STORE_H_

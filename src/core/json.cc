@@ -1,0 +1,75 @@
+#include "core/json.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "core/time_format.h"
+
+namespace hitcounter {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void WriteString(Writer& writer, std::string_view text) {
+  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
+void WriteRouteStats(Writer& writer, const RouteStats& stats) {
+  writer.StartObject();
+  writer.Key("route");
+  WriteString(writer, stats.route);
+  writer.Key("count");
+  writer.Int64(stats.count);
+  writer.Key("firstSeen");
+  WriteString(writer, FormatRfc3339Millis(stats.first_seen));
+  writer.Key("lastAccess");
+  WriteString(writer, FormatRfc3339Millis(stats.last_access));
+  writer.EndObject();
+}
+
+std::string Take(const rapidjson::StringBuffer& buffer) {
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace
+
+std::string RouteStatsJson(const RouteStats& stats) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  WriteRouteStats(writer, stats);
+  return Take(buffer);
+}
+
+std::string StatsPageJson(const StatsPage& page, std::string_view next_cursor) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.StartObject();
+  writer.Key("routes");
+  writer.StartArray();
+  for (const RouteStats& stats : page.routes) WriteRouteStats(writer, stats);
+  writer.EndArray();
+  writer.Key("nextCursor");
+  if (next_cursor.empty()) {
+    writer.Null();
+  } else {
+    WriteString(writer, next_cursor);
+  }
+  writer.EndObject();
+  return Take(buffer);
+}
+
+std::string ErrorJson(std::string_view error, std::string_view message) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.StartObject();
+  writer.Key("error");
+  WriteString(writer, error);
+  writer.Key("message");
+  WriteString(writer, message);
+  writer.EndObject();
+  return Take(buffer);
+}
+
+std::string HealthJson() { return R"({"status":"ok"})"; }
+
+}  // namespace hitcounter

@@ -1,0 +1,27 @@
+// The JSON documents the service answers with. Built with RapidJSON's Writer, which escapes
+// '"', '\\' and control characters; routes are valid UTF-8 (route.h) and are written as is.
+#ifndef HITCOUNTER_CORE_JSON_H_
+#define HITCOUNTER_CORE_JSON_H_
+
+#include <string>
+#include <string_view>
+
+#include "hitcounter/store.h"
+
+namespace hitcounter {
+
+// {"route":..,"count":..,"firstSeen":..,"lastAccess":..}
+std::string RouteStatsJson(const RouteStats& stats);
+
+// {"routes":[RouteStatsJson...],"nextCursor":"..."|null}
+std::string StatsPageJson(const StatsPage& page, std::string_view next_cursor);
+
+// {"error":"<code>","message":"<sentence>"}
+std::string ErrorJson(std::string_view error, std::string_view message);
+
+// {"status":"ok"}
+std::string HealthJson();
+
+}  // namespace hitcounter
+
+#endif  // HITCOUNTER_CORE_JSON_H_

@@ -1,0 +1,142 @@
+#include "hitcounter/service.h"
+
+#include <exception>
+
+#include "core/json.h"
+#include "core/stats_query.h"
+
+namespace hitcounter {
+namespace {
+
+constexpr std::string_view kReadOnlyMethods = "GET, HEAD, OPTIONS";
+
+// The error a Status becomes on the wire. `bad_input` names what a kInvalidArgument was about.
+Response ErrorFromStatus(const Status& status, std::string_view bad_input) {
+  switch (status.code()) {
+    case StatusCode::kInvalidArgument:
+      return MakeErrorResponse(400, bad_input, status.message());
+    case StatusCode::kNotFound:
+      return MakeErrorResponse(404, "not_found", status.message());
+    case StatusCode::kTooLong:
+      return MakeErrorResponse(414, "route_too_long", status.message());
+    case StatusCode::kOutOfRange:
+      return MakeErrorResponse(500, "count_overflow", status.message());
+    case StatusCode::kUnavailable:
+      return MakeErrorResponse(503, "store_unavailable", status.message());
+    case StatusCode::kInsufficientSpace:
+      return MakeErrorResponse(507, "insufficient_storage", status.message());
+    case StatusCode::kOk:
+    case StatusCode::kInternal:
+      break;
+  }
+  return MakeErrorResponse(500, "internal", status.message());
+}
+
+Response JsonResponse(int status, std::string body) {
+  Response response;
+  response.status = status;
+  response.body = std::move(body);
+  response.headers.emplace_back("Access-Control-Allow-Origin", "*");
+  return response;
+}
+
+// A CORS preflight: any origin may count hits and read stats. Never counts.
+Response Preflight() {
+  Response response;
+  response.status = 204;
+  response.content_type.clear();
+  response.headers = {{"Access-Control-Allow-Origin", "*"},
+                      {"Access-Control-Allow-Methods", "*"},
+                      {"Access-Control-Allow-Headers", "*"},
+                      {"Access-Control-Max-Age", "86400"}};
+  return response;
+}
+
+std::string_view QueryOf(std::string_view target) {
+  std::size_t question = target.find('?');
+  if (question == std::string_view::npos) return {};
+  std::string_view query = target.substr(question + 1);
+  return query.substr(0, query.find('#'));
+}
+
+}  // namespace
+
+Response MakeErrorResponse(int status, std::string_view error, std::string_view message) {
+  return JsonResponse(status, ErrorJson(error, message));
+}
+
+Service::Service(Store& store, const Clock& clock, ServiceOptions options)
+    : store_(store), clock_(clock), options_(std::move(options)) {}
+
+void Service::Handle(const Request& request, ResponseCallback done) {
+  Response early;
+  try {
+    if (request.method == "OPTIONS") {
+      done(Preflight());
+      return;
+    }
+    Result<std::string> route = NormalizeRoute(request.target, request.encoding);
+    if (!route.ok()) {
+      done(ErrorFromStatus(route.status(), "invalid_path"));
+      return;
+    }
+    const std::string& reserved = options_.reserved_prefix;
+    if (route->compare(0, reserved.size(), reserved) == 0) {
+      HandleReserved(request, std::string_view(*route).substr(reserved.size()),
+                     QueryOf(request.target), done);
+      return;
+    }
+    store_.Increment(std::move(route).value(), clock_.Now(),
+                     [done = std::move(done)](Result<RouteStats> stats) {
+                       done(stats.ok() ? JsonResponse(200, RouteStatsJson(*stats))
+                                       : ErrorFromStatus(stats.status(), "invalid_path"));
+                     });
+    return;
+  } catch (const std::exception& e) {
+    early = MakeErrorResponse(500, "internal", e.what());
+  }
+  done(std::move(early));
+}
+
+void Service::HandleReserved(const Request& request, std::string_view endpoint,
+                             std::string_view query, const ResponseCallback& done) {
+  if (endpoint != "stats" && endpoint != "health") {
+    done(MakeErrorResponse(404, "not_found",
+                           "no such endpoint; paths under " + options_.reserved_prefix +
+                               " are reserved and never count"));
+    return;
+  }
+  if (request.method != "GET" && request.method != "HEAD") {
+    Response response =
+        MakeErrorResponse(405, "method_not_allowed", "this endpoint is read-only: use GET or HEAD");
+    response.headers.emplace_back("Allow", kReadOnlyMethods);
+    done(std::move(response));
+    return;
+  }
+  done(endpoint == "stats" ? Stats(query) : Health());
+}
+
+Response Service::Stats(std::string_view query) {
+  Result<StatsRequest> request = ParseStatsQuery(query);
+  if (!request.ok()) return ErrorFromStatus(request.status(), "invalid_query");
+  if (request->route) {
+    Result<RouteStats> stats = store_.Get(*request->route);
+    if (!stats.ok() && stats.status().code() == StatusCode::kNotFound) {
+      return MakeErrorResponse(404, "route_not_found", "this route was never hit");
+    }
+    if (!stats.ok()) return ErrorFromStatus(stats.status(), "invalid_query");
+    return JsonResponse(200, RouteStatsJson(*stats));
+  }
+  Result<StatsPage> page = store_.List(request->listing);
+  if (!page.ok()) return ErrorFromStatus(page.status(), "invalid_query");
+  std::string cursor = page->next ? EncodeCursor(request->listing.order, *page->next) : "";
+  return JsonResponse(200, StatsPageJson(*page, cursor));
+}
+
+Response Service::Health() {
+  Status health = store_.CheckHealth();
+  if (!health.ok()) return ErrorFromStatus(health, "internal");
+  return JsonResponse(200, HealthJson());
+}
+
+}  // namespace hitcounter

@@ -1,0 +1,36 @@
+// The query string of GET {prefix}stats, and its opaque cursors.
+//
+//   ?route=/a/b        one route (the value is a URL-encoded path, normalised like a hit's)
+//   ?sort=count|route|lastAccess   order of the listing (default count)
+//   ?limit=N           1..kMaxStatsLimit routes per page (default kDefaultStatsLimit)
+//   ?prefix=/api/      only routes whose text starts with this (URL-encoded)
+//   ?cursor=...        the nextCursor of the previous page, with the same sort
+//
+// Unknown parameters are ignored (dashboards add cache-busters); a bad value is
+// kInvalidArgument naming the parameter.
+#ifndef HITCOUNTER_CORE_STATS_QUERY_H_
+#define HITCOUNTER_CORE_STATS_QUERY_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "hitcounter/store.h"
+
+namespace hitcounter {
+
+struct StatsRequest {
+  std::optional<std::string> route;  // set: one route; unset: a listing
+  StatsQuery listing;
+};
+
+Result<StatsRequest> ParseStatsQuery(std::string_view query);
+
+// A cursor is the hex spelling of "<order letter><key>:<route>": opaque to clients, and it
+// names its order so that a cursor from one order is refused by another.
+std::string EncodeCursor(StatsOrder order, const StatsCursor& cursor);
+Result<StatsCursor> DecodeCursor(StatsOrder order, std::string_view text);
+
+}  // namespace hitcounter
+
+#endif  // HITCOUNTER_CORE_STATS_QUERY_H_
