@@ -1,0 +1,64 @@
+#include "store/sqlite_schema.h"
+
+#include <array>
+#include <string>
+
+#include "store/sqlite_handle.h"
+
+namespace hitcounter::sqlite {
+namespace {
+
+// Migration i takes a database from version i to version i + 1. Append; never edit one that
+// has shipped.
+constexpr std::array kMigrations = {
+    // 1: one row per route. WITHOUT ROWID: the route is the key, so lookups go straight to it.
+    R"sql(
+      CREATE TABLE counters (
+        route       TEXT    PRIMARY KEY NOT NULL,
+        count       INTEGER NOT NULL,
+        first_seen  INTEGER NOT NULL,  -- Unix milliseconds, UTC
+        last_access INTEGER NOT NULL   -- Unix milliseconds, UTC
+      ) WITHOUT ROWID;
+    )sql",
+    // 2: keyset pagination by count (GET /_stats?sort=count is the dashboard's default).
+    R"sql(
+      CREATE INDEX counters_by_count ON counters (count, route);
+    )sql",
+};
+
+Result<int> UserVersion(sqlite3* db) {
+  Result<Statement> statement = Prepare(db, "PRAGMA user_version");
+  if (!statement.ok()) return statement.status();
+  int code = sqlite3_step(statement->get());
+  if (code != SQLITE_ROW) return ErrorStatus(db, code, "cannot read the schema version");
+  return sqlite3_column_int(statement->get(), 0);
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return static_cast<int>(kMigrations.size()); }
+
+Status Migrate(sqlite3* db) {
+  if (Status begin = Exec(db, "BEGIN IMMEDIATE"); !begin.ok()) return begin;
+  Result<int> version = UserVersion(db);
+  Status status = version.status();
+  if (status.ok() && *version > LatestSchemaVersion()) {
+    status = Status::Unavailable("the database has schema version " + std::to_string(*version) +
+                                 ", newer than this hitcounter understands (" +
+                                 std::to_string(LatestSchemaVersion()) + ")");
+  }
+  for (int v = version.ok() ? *version : 0; status.ok() && v < LatestSchemaVersion(); ++v) {
+    status = Exec(db, kMigrations[static_cast<std::size_t>(v)]);
+  }
+  if (status.ok() && *version < LatestSchemaVersion()) {
+    std::string set = "PRAGMA user_version = " + std::to_string(LatestSchemaVersion());
+    status = Exec(db, set.c_str());
+  }
+  if (!status.ok()) {
+    (void)Exec(db, "ROLLBACK");
+    return status;
+  }
+  return Exec(db, "COMMIT");
+}
+
+}  // namespace hitcounter::sqlite

@@ -1,0 +1,291 @@
+#include "store/sqlite_store.h"
+
+#include <limits>
+#include <utility>
+
+#include "store/sqlite_schema.h"
+
+namespace hitcounter {
+namespace {
+
+using sqlite::BindText;
+using sqlite::ErrorStatus;
+
+// One hit, one statement: insert the route or add one to it. The WHERE refuses to grow a
+// count past INT64_MAX (SQLite would silently turn it into a floating-point number); then no
+// row comes back and the hit is reported as kOutOfRange.
+constexpr std::string_view kUpsertSql = R"sql(
+  INSERT INTO counters (route, count, first_seen, last_access) VALUES (?1, 1, ?2, ?2)
+  ON CONFLICT (route) DO UPDATE SET count = count + 1, last_access = excluded.last_access
+    WHERE count < 9223372036854775807
+  RETURNING count, first_seen, last_access
+)sql";
+
+constexpr std::string_view kGetSql =
+    "SELECT route, count, first_seen, last_access FROM counters WHERE route = ?1";
+
+// Listings: ?1/?2 bound the prefix range, ?3/?4 are the keyset cursor, ?5 the row limit.
+// Keyset conditions use row values so SQLite can walk an index from the cursor onwards.
+constexpr std::string_view kListByCountSql = R"sql(
+  SELECT route, count, first_seen, last_access FROM counters
+  WHERE route >= ?1 AND route < ?2 AND (count, route) < (?3, ?4)
+  ORDER BY count DESC, route DESC LIMIT ?5
+)sql";
+
+// No index on last_access: it would be rewritten by every hit. The listing scans the table
+// with a bounded sort instead (see docs/BENCHMARKS.md for its cost at a million routes).
+constexpr std::string_view kListByLastAccessSql = R"sql(
+  SELECT route, count, first_seen, last_access FROM counters
+  WHERE route >= ?1 AND route < ?2 AND (last_access, route) < (?3, ?4)
+  ORDER BY last_access DESC, route DESC LIMIT ?5
+)sql";
+
+constexpr std::string_view kListByRouteSql = R"sql(
+  SELECT route, count, first_seen, last_access FROM counters
+  WHERE route >= ?1 AND route < ?2 AND route > ?4
+  ORDER BY route LIMIT ?5
+)sql";
+
+// Greater than every route: a valid UTF-8 string never holds the byte 0xFF.
+constexpr std::string_view kAfterEveryRoute = "\xFF";
+
+RouteStats ReadRow(sqlite3_stmt* statement) {
+  return RouteStats{sqlite::ColumnText(statement, 0), sqlite3_column_int64(statement, 1),
+                    sqlite3_column_int64(statement, 2), sqlite3_column_int64(statement, 3)};
+}
+
+// Resets a statement when it goes out of scope, so early returns cannot leave it busy.
+class ResetOnExit {
+ public:
+  explicit ResetOnExit(sqlite3_stmt* statement) : statement_(statement) {}
+  ~ResetOnExit() {
+    sqlite3_reset(statement_);
+    sqlite3_clear_bindings(statement_);
+  }
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+
+ private:
+  sqlite3_stmt* statement_;
+};
+
+Status Step(sqlite3* db, sqlite3_stmt* statement, std::string_view what) {
+  int code = sqlite3_step(statement);
+  sqlite3_reset(statement);
+  if (code != SQLITE_DONE) return ErrorStatus(db, code, what);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
+  Result<sqlite::Database> writer = sqlite::Open(path, /*read_only=*/false);
+  if (!writer.ok()) return writer.status();
+  sqlite3* db = writer->get();
+  sqlite3_busy_timeout(db, kBusyTimeoutMillis);
+  // WAL: readers do not block the writer. FULL: every commit is fsynced before it returns.
+  for (const char* pragma : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL"}) {
+    Result<sqlite::Statement> statement = sqlite::Prepare(db, pragma);
+    if (!statement.ok()) return statement.status();
+    int code = sqlite3_step(statement->get());
+    if (code != SQLITE_ROW && code != SQLITE_DONE) return ErrorStatus(db, code, pragma);
+  }
+  if (Status migrated = sqlite::Migrate(db); !migrated.ok()) return migrated;
+
+  Result<sqlite::Database> reader = sqlite::Open(path, /*read_only=*/true);
+  if (!reader.ok()) return reader.status();
+  sqlite3_busy_timeout(reader->get(), kBusyTimeoutMillis);
+
+  std::unique_ptr<SqliteStore> store(
+      new SqliteStore(std::move(writer).value(), std::move(reader).value()));
+  if (Status prepared = store->PrepareStatements(); !prepared.ok()) return prepared;
+  store->writer_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  return store;
+}
+
+SqliteStore::SqliteStore(sqlite::Database writer, sqlite::Database reader)
+    : write_db_(std::move(writer)), read_db_(std::move(reader)) {}
+
+SqliteStore::~SqliteStore() { Close(); }
+
+Status SqliteStore::PrepareStatements() {
+  struct Wanted {
+    sqlite3* db;
+    std::string_view sql;
+    sqlite::Statement* slot;
+  };
+  const Wanted wanted[] = {
+      {write_db_.get(), kUpsertSql, &upsert_},
+      {write_db_.get(), "BEGIN IMMEDIATE", &begin_},
+      {write_db_.get(), "COMMIT", &commit_},
+      {write_db_.get(), "ROLLBACK", &rollback_},
+      {read_db_.get(), kGetSql, &get_},
+      {read_db_.get(), kListByCountSql, &list_by_count_},
+      {read_db_.get(), kListByRouteSql, &list_by_route_},
+      {read_db_.get(), kListByLastAccessSql, &list_by_last_access_},
+  };
+  for (const Wanted& w : wanted) {
+    Result<sqlite::Statement> statement = sqlite::Prepare(w.db, w.sql);
+    if (!statement.ok()) return statement.status();
+    *w.slot = std::move(statement).value();
+  }
+  return Status::Ok();
+}
+
+void SqliteStore::Increment(std::string route, UnixMillis now, IncrementCallback done) {
+  Status refused;
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (closing_) {
+      refused = Status::Unavailable("the store is closing");
+    } else if (queue_.size() >= kMaxQueuedHits) {
+      refused = Status::Unavailable("too many hits are waiting for the disk; try again");
+    } else {
+      queue_.push_back(PendingHit{std::move(route), now, std::move(done)});
+      // Wake the writer only when it sleeps: while it commits, the queue just fills.
+      if (writer_waiting_) queue_ready_.notify_one();
+      return;
+    }
+  }
+  done(std::move(refused));
+}
+
+void SqliteStore::WriterLoop() {
+  std::vector<PendingHit> batch;
+  batch.reserve(kMaxBatchHits);
+  for (;;) {
+    {
+      std::unique_lock lock(queue_mutex_);
+      writer_waiting_ = true;
+      queue_ready_.wait(lock, [&] { return !queue_.empty() || closing_; });
+      writer_waiting_ = false;
+      if (queue_.empty()) return;  // closing, and nothing left to commit
+      if (queue_.size() <= kMaxBatchHits) {
+        batch.swap(queue_);
+      } else {
+        auto end = queue_.begin() + static_cast<std::ptrdiff_t>(kMaxBatchHits);
+        batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
+        queue_.erase(queue_.begin(), end);
+      }
+    }
+    CommitBatch(batch);
+    batch.clear();
+  }
+}
+
+void SqliteStore::CommitBatch(std::vector<PendingHit>& batch) {
+  sqlite3* db = write_db_.get();
+  std::vector<Result<RouteStats>> results;
+  results.reserve(batch.size());
+  Status status = Step(db, begin_.get(), "cannot begin a transaction");
+  for (std::size_t i = 0; status.ok() && i < batch.size(); ++i) {
+    Result<RouteStats> result = Upsert(batch[i]);
+    // A refused hit (overflow) leaves the transaction intact; a failed statement does not.
+    if (!result.ok() && result.status().code() != StatusCode::kOutOfRange) {
+      status = result.status();
+    }
+    results.push_back(std::move(result));
+  }
+  if (status.ok()) status = Step(db, commit_.get(), "cannot commit");
+  if (!status.ok() && !sqlite3_get_autocommit(db)) {
+    (void)Step(db, rollback_.get(), "cannot roll back");
+  }
+  {
+    std::lock_guard lock(queue_mutex_);
+    last_commit_ = status;
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    batch[i].done(status.ok() ? std::move(results[i]) : Result<RouteStats>(status));
+  }
+}
+
+Result<RouteStats> SqliteStore::Upsert(const PendingHit& hit) {
+  sqlite3_stmt* statement = upsert_.get();
+  ResetOnExit reset(statement);
+  BindText(statement, 1, hit.route);
+  sqlite3_bind_int64(statement, 2, hit.now);
+  int code = sqlite3_step(statement);
+  if (code == SQLITE_DONE) {
+    return Status::OutOfRange("the count of this route is at its maximum");
+  }
+  if (code != SQLITE_ROW) return ErrorStatus(write_db_.get(), code, "cannot count the hit");
+  RouteStats stats{hit.route, sqlite3_column_int64(statement, 0),
+                   sqlite3_column_int64(statement, 1), sqlite3_column_int64(statement, 2)};
+  code = sqlite3_step(statement);
+  if (code != SQLITE_DONE) return ErrorStatus(write_db_.get(), code, "cannot count the hit");
+  return stats;
+}
+
+Result<RouteStats> SqliteStore::Get(const std::string& route) {
+  std::lock_guard lock(read_mutex_);
+  sqlite3_stmt* statement = get_.get();
+  ResetOnExit reset(statement);
+  BindText(statement, 1, route);
+  int code = sqlite3_step(statement);
+  if (code == SQLITE_DONE) return Status::NotFound("this route was never hit");
+  if (code != SQLITE_ROW) return ErrorStatus(read_db_.get(), code, "cannot read the route");
+  return ReadRow(statement);
+}
+
+Result<StatsPage> SqliteStore::List(const StatsQuery& query) {
+  std::lock_guard lock(read_mutex_);
+  sqlite3_stmt* statement = query.order == StatsOrder::kByCount   ? list_by_count_.get()
+                            : query.order == StatsOrder::kByRoute ? list_by_route_.get()
+                                                                  : list_by_last_access_.get();
+  ResetOnExit reset(statement);
+  const std::string upper = query.prefix + std::string(kAfterEveryRoute);
+  BindText(statement, 1, query.prefix);
+  BindText(statement, 2, upper);
+  if (query.order != StatsOrder::kByRoute) {
+    sqlite3_bind_int64(statement, 3,
+                       query.after ? query.after->key : std::numeric_limits<std::int64_t>::max());
+  }
+  BindText(statement, 4,
+           query.after                           ? std::string_view(query.after->route)
+           : query.order == StatsOrder::kByRoute ? std::string_view()
+                                                 : kAfterEveryRoute);
+  // One row more than asked, to know whether another page follows.
+  sqlite3_bind_int64(statement, 5, static_cast<sqlite3_int64>(query.limit) + 1);
+  StatsPage page;
+  int code;
+  while ((code = sqlite3_step(statement)) == SQLITE_ROW) {
+    if (page.routes.size() == query.limit) {
+      const RouteStats& last = page.routes.back();
+      std::int64_t key = query.order == StatsOrder::kByCount ? last.count : last.last_access;
+      page.next = StatsCursor{key, last.route};
+      break;
+    }
+    page.routes.push_back(ReadRow(statement));
+  }
+  if (code != SQLITE_ROW && code != SQLITE_DONE) {
+    return ErrorStatus(read_db_.get(), code, "cannot list the routes");
+  }
+  return page;
+}
+
+Status SqliteStore::CheckHealth() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (!last_commit_.ok()) return last_commit_;
+  }
+  std::lock_guard lock(read_mutex_);
+  sqlite3_stmt* statement = get_.get();
+  ResetOnExit reset(statement);
+  BindText(statement, 1, "/");
+  int code = sqlite3_step(statement);
+  if (code != SQLITE_ROW && code != SQLITE_DONE) {
+    return ErrorStatus(read_db_.get(), code, "the database does not answer");
+  }
+  return Status::Ok();
+}
+
+void SqliteStore::Close() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    closing_ = true;
+  }
+  queue_ready_.notify_one();
+  if (writer_.joinable()) writer_.join();
+}
+
+}  // namespace hitcounter

@@ -1,0 +1,148 @@
+#include "store/sqlite_store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <future>
+#include <limits>
+
+#include "store/sqlite_schema.h"
+#include "tests/store_contract.h"
+#include "tests/support/temp_dir.h"
+
+namespace hitcounter {
+namespace {
+
+using testing::IncrementAndWait;
+using testing::StoreContractTest;
+using testing::StoreFactory;
+using testing::TempDir;
+
+TempDir& SharedTempDir() {
+  static TempDir dir;
+  return dir;
+}
+
+std::unique_ptr<Store> FreshSqliteStore() {
+  static int serial = 0;
+  std::string path = SharedTempDir().path() + "/contract-" + std::to_string(++serial) + ".db";
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path);
+  EXPECT_TRUE(store.ok()) << store.status().message();
+  return store.ok() ? std::move(store).value() : nullptr;
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContractTest,
+                         ::testing::Values(StoreFactory{"sqlite", FreshSqliteStore}));
+
+constexpr UnixMillis kT0 = 1'795'701'907'123;
+
+void ExecOrFail(sqlite3* db, const char* sql) {
+  char* error = nullptr;
+  ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &error), SQLITE_OK) << error;
+}
+
+TEST(SqliteStore, CountsSurviveClosingAndReopening) {
+  TempDir dir;
+  std::string path = dir.path() + "/counts.db";
+  {
+    auto store = std::move(SqliteStore::Open(path)).value();
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(IncrementAndWait(*store, "/a", kT0).ok());
+  }
+  auto store = std::move(SqliteStore::Open(path)).value();
+  EXPECT_EQ(store->Get("/a")->count, 5);
+}
+
+TEST(SqliteStore, OpensADatabaseWrittenBySchemaVersionOne) {
+  TempDir dir;
+  std::string path = dir.path() + "/v1.db";
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ExecOrFail(db,
+               "CREATE TABLE counters (route TEXT PRIMARY KEY NOT NULL, count INTEGER NOT NULL,"
+               " first_seen INTEGER NOT NULL, last_access INTEGER NOT NULL) WITHOUT ROWID;"
+               "INSERT INTO counters VALUES ('/old', 41, 1, 2);"
+               "PRAGMA user_version = 1;");
+    sqlite3_close(db);
+  }
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  Result<RouteStats> stats = IncrementAndWait(**store, "/old", kT0);
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(*stats, (RouteStats{"/old", 42, 1, kT0}));
+  EXPECT_EQ((*store)->List(StatsQuery{})->routes.size(), 1u);
+}
+
+TEST(SqliteStore, RefusesADatabaseFromANewerVersion) {
+  TempDir dir;
+  std::string path = dir.path() + "/future.db";
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    std::string pragma =
+        "PRAGMA user_version = " + std::to_string(sqlite::LatestSchemaVersion() + 1);
+    ExecOrFail(db, pragma.c_str());
+    sqlite3_close(db);
+  }
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("newer"), std::string::npos);
+}
+
+TEST(SqliteStore, RefusesAFileThatIsNotADatabase) {
+  TempDir dir;
+  std::string path = dir.path() + "/not.db";
+  FILE* file = std::fopen(path.c_str(), "w");
+  std::fputs("this is not an SQLite database, just some text that is long enough.", file);
+  std::fclose(file);
+  EXPECT_EQ(SqliteStore::Open(path).status().code(), StatusCode::kUnavailable);
+}
+
+TEST(SqliteStore, RefusesAPathItCannotCreate) {
+  EXPECT_FALSE(SqliteStore::Open("/nonexistent-dir/for/sure/x.db").ok());
+}
+
+TEST(SqliteStore, ACountAtItsMaximumIsRefusedAndOtherHitsInTheBatchStillCount) {
+  TempDir dir;
+  std::string path = dir.path() + "/max.db";
+  auto store = std::move(SqliteStore::Open(path)).value();
+  ASSERT_TRUE(IncrementAndWait(*store, "/full", kT0).ok());
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ExecOrFail(db, "UPDATE counters SET count = 9223372036854775807 WHERE route = '/full'");
+    sqlite3_close(db);
+  }
+  std::promise<Result<RouteStats>> full, other;
+  store->Increment("/full", kT0, [&](Result<RouteStats> r) { full.set_value(std::move(r)); });
+  store->Increment("/other", kT0, [&](Result<RouteStats> r) { other.set_value(std::move(r)); });
+  EXPECT_EQ(full.get_future().get().status().code(), StatusCode::kOutOfRange);
+  EXPECT_EQ(other.get_future().get()->count, 1);
+  EXPECT_EQ(store->Get("/full")->count, std::numeric_limits<std::int64_t>::max());
+}
+
+TEST(SqliteStore, HitsAfterCloseAreRefusedNotLost) {
+  TempDir dir;
+  auto store = std::move(SqliteStore::Open(dir.path() + "/closed.db")).value();
+  store->Close();
+  EXPECT_EQ(IncrementAndWait(*store, "/a", kT0).status().code(), StatusCode::kUnavailable);
+}
+
+TEST(SqliteStore, CloseCommitsEveryQueuedHit) {
+  TempDir dir;
+  std::string path = dir.path() + "/flush.db";
+  std::atomic<int> acknowledged{0};
+  {
+    auto store = std::move(SqliteStore::Open(path)).value();
+    for (int i = 0; i < 3000; ++i) {
+      store->Increment("/q", kT0, [&](Result<RouteStats> r) { acknowledged += r.ok() ? 1 : 0; });
+    }
+  }
+  EXPECT_EQ(acknowledged.load(), 3000);
+  auto store = std::move(SqliteStore::Open(path)).value();
+  EXPECT_EQ(store->Get("/q")->count, 3000);
+}
+
+}  // namespace
+}  // namespace hitcounter

@@ -1,0 +1,41 @@
+// The contract every Store passes: the same tests run against each backend, so backends
+// cannot drift apart. A backend instantiates the suite with a factory of fresh, empty stores:
+//
+//   INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContractTest,
+//                            ::testing::Values(StoreFactory{"sqlite", [] { ... }}));
+#ifndef HITCOUNTER_TESTS_STORE_CONTRACT_H_
+#define HITCOUNTER_TESTS_STORE_CONTRACT_H_
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "hitcounter/store.h"
+
+namespace hitcounter::testing {
+
+struct StoreFactory {
+  std::string name;
+  std::function<std::unique_ptr<Store>()> make;  // a new, empty store each call
+};
+
+inline void PrintTo(const StoreFactory& factory, std::ostream* os) { *os << factory.name; }
+
+class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
+ protected:
+  void SetUp() override {
+    store_ = GetParam().make();
+    ASSERT_NE(store_, nullptr);
+  }
+
+  std::unique_ptr<Store> store_;
+};
+
+// Calls Store::Increment and waits for its callback.
+Result<RouteStats> IncrementAndWait(Store& store, std::string route, UnixMillis now);
+
+}  // namespace hitcounter::testing
+
+#endif  // HITCOUNTER_TESTS_STORE_CONTRACT_H_
