@@ -1,0 +1,105 @@
+#include "cli/serve.h"
+
+#include <csignal>
+#include <cstdio>
+
+#include "hitcounter/service.h"
+#include "server/http_server.h"
+#include "store/open_store.h"
+
+namespace hitcounter::cli {
+namespace {
+
+struct HostPort {
+  std::string host;
+  unsigned short port = 0;
+};
+
+// "HOST:PORT", or "[IPv6]:PORT".
+Result<HostPort> ParseListen(const std::string& text) {
+  std::size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon + 1 == text.size()) {
+    return Status::InvalidArgument("--listen wants HOST:PORT, got \"" + text + "\"");
+  }
+  HostPort out;
+  out.host = text.substr(0, colon);
+  if (out.host.size() >= 2 && out.host.front() == '[' && out.host.back() == ']') {
+    out.host = out.host.substr(1, out.host.size() - 2);
+  }
+  try {
+    std::size_t used = 0;
+    unsigned long port = std::stoul(text.substr(colon + 1), &used);
+    if (used != text.size() - colon - 1 || port > 65535) throw std::out_of_range("port");
+    out.port = static_cast<unsigned short>(port);
+  } catch (const std::exception&) {
+    return Status::InvalidArgument("--listen has a bad port: \"" + text + "\"");
+  }
+  return out;
+}
+
+int Fail(const Status& status) {
+  std::fprintf(stderr, "hitcounter: %s\n", status.message().c_str());
+  return 1;
+}
+
+}  // namespace
+
+void AddServeFlags(CLI::App& command, ServeFlags& flags) {
+  flags.max_connections = server::kDefaultMaxConnections;
+  command.add_option("--listen", flags.listen, "Address to listen on, HOST:PORT (port 0: any)")
+      ->envname("HITCOUNTER_LISTEN")
+      ->capture_default_str();
+  command.add_option("--store", flags.store, "Where counts live: sqlite:PATH")
+      ->envname("HITCOUNTER_STORE")
+      ->capture_default_str();
+  command
+      .add_option("--reserved-prefix", flags.reserved_prefix,
+                  "Paths under this prefix are hitcounter's own endpoints and never count")
+      ->envname("HITCOUNTER_RESERVED_PREFIX")
+      ->capture_default_str()
+      ->check([](const std::string& value) {
+        return !value.empty() && value.front() == '/' ? "" : "must start with '/'";
+      });
+  command.add_option("--max-connections", flags.max_connections, "Connections open at once")
+      ->envname("HITCOUNTER_MAX_CONNECTIONS")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command.add_flag("--access-log", flags.access_log, "Write one JSON line per request to stdout")
+      ->envname("HITCOUNTER_ACCESS_LOG");
+}
+
+int Serve(const ServeFlags& flags) {
+  Result<HostPort> listen = ParseListen(flags.listen);
+  if (!listen.ok()) return Fail(listen.status());
+  Result<std::unique_ptr<Store>> opened = OpenStore(flags.store);
+  if (!opened.ok()) return Fail(opened.status());
+  std::unique_ptr<Store> store = std::move(opened).value();
+
+  SystemClock clock;
+  Service service(*store, clock, ServiceOptions{flags.reserved_prefix});
+  server::asio::io_context io(1);
+  server::HttpServer http(
+      io, service,
+      server::ServerOptions{flags.max_connections, flags.access_log ? stdout : nullptr});
+  Result<server::tcp::endpoint> bound = http.Listen(listen->host, listen->port);
+  if (!bound.ok()) return Fail(bound.status());
+
+  server::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](server::beast::error_code ec, int) {
+    if (!ec) http.Shutdown();
+  });
+  std::signal(SIGPIPE, SIG_IGN);
+  http.Start();
+  // Tests and scripts read the port from this line when they asked for port 0.
+  std::string address = flags.listen.substr(0, flags.listen.rfind(':') + 1);
+  address += std::to_string(bound->port());
+  std::printf("hitcounter %s listening on http://%s (store %s)\n", HITCOUNTER_VERSION,
+              address.c_str(), flags.store.c_str());
+  std::fflush(stdout);
+  io.run();
+  store.reset();  // commits the last batch before exit
+  std::fprintf(stderr, "hitcounter: stopped\n");
+  return 0;
+}
+
+}  // namespace hitcounter::cli

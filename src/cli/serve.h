@@ -1,0 +1,27 @@
+// `hitcounter serve`: the standalone HTTP server over the configured store.
+#ifndef HITCOUNTER_CLI_SERVE_H_
+#define HITCOUNTER_CLI_SERVE_H_
+
+#include <CLI/CLI.hpp>
+#include <cstddef>
+#include <string>
+
+namespace hitcounter::cli {
+
+struct ServeFlags {
+  std::string listen = "127.0.0.1:8080";
+  std::string store = "sqlite:./hitcounter.db";
+  std::string reserved_prefix = "/_";
+  std::size_t max_connections = 0;  // set from the server's default
+  bool access_log = false;
+};
+
+// Declares the flags, each with its HITCOUNTER_* environment variable.
+void AddServeFlags(CLI::App& command, ServeFlags& flags);
+
+// Runs until SIGINT or SIGTERM; the process exit code.
+int Serve(const ServeFlags& flags);
+
+}  // namespace hitcounter::cli
+
+#endif  // HITCOUNTER_CLI_SERVE_H_

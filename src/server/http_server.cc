@@ -1,0 +1,103 @@
+#include "server/http_server.h"
+
+#include <ctime>
+
+#include "server/session.h"
+
+namespace hitcounter::server {
+namespace {
+
+// Sent to a connection over the limit, without reading its request.
+constexpr std::string_view kTooManyConnections =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
+    "Content-Length: 78\r\n\r\n"
+    R"({"error":"too_many_connections","message":"the server is at its connection limit"})";
+
+}  // namespace
+
+HttpServer::HttpServer(asio::io_context& io, Service& service, ServerOptions options)
+    : io_(io), service_(service), options_(options), acceptor_(io), sweep_timer_(io) {
+  RefreshDate();
+}
+
+HttpServer::~HttpServer() = default;
+
+Result<tcp::endpoint> HttpServer::Listen(const std::string& host, unsigned short port) {
+  beast::error_code ec;
+  tcp::endpoint endpoint(asio::ip::make_address(host, ec), port);
+  if (ec) return Status::InvalidArgument("not an IP address: " + host);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status::Unavailable("cannot listen on " + host + ":" + std::to_string(port) + ": " +
+                               ec.message());
+  }
+  return acceptor_.local_endpoint();
+}
+
+void HttpServer::Start() {
+  Accept();
+  Sweep();
+}
+
+void HttpServer::Accept() {
+  acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
+    OnAccept(ec, std::move(socket));
+  });
+}
+
+void HttpServer::OnAccept(beast::error_code ec, tcp::socket socket) {
+  if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+  if (!ec) {
+    if (sessions_.size() >= options_.max_connections) {
+      beast::error_code ignored;
+      socket.write_some(asio::buffer(kTooManyConnections.data(), kTooManyConnections.size()),
+                        ignored);
+      socket.close(ignored);
+    } else {
+      std::make_shared<Session>(std::move(socket), *this)->Start();
+    }
+  }
+  // Errors such as EMFILE are transient: keep accepting (the sweep frees descriptors).
+  Accept();
+}
+
+void HttpServer::Sweep() {
+  RefreshDate();
+  const auto now = std::chrono::steady_clock::now();
+  // CheckDeadline may close a session, but a session leaves the set only when destroyed,
+  // which happens in a later handler: iterating here is safe.
+  for (Session* session : sessions_) session->CheckDeadline(now);
+  if (draining_ && sessions_.empty()) return;
+  sweep_timer_.expires_after(kSweepInterval);
+  sweep_timer_.async_wait([this](beast::error_code ec) {
+    if (!ec) Sweep();
+  });
+}
+
+void HttpServer::Shutdown() {
+  if (draining_) return;
+  draining_ = true;
+  beast::error_code ignored;
+  acceptor_.close(ignored);
+  for (Session* session : sessions_) session->CloseIfIdle();
+  // Sessions still serving close after their response; the sweep stops once none is left.
+  sweep_timer_.cancel();
+  sweep_timer_.expires_after(std::chrono::milliseconds(10));
+  sweep_timer_.async_wait([this](beast::error_code ec) {
+    if (!ec) Sweep();
+  });
+}
+
+void HttpServer::RefreshDate() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[64];
+  std::size_t size = std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  http_date_.assign(text, size);
+}
+
+}  // namespace hitcounter::server

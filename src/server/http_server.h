@@ -1,0 +1,76 @@
+// HttpServer: the standalone HTTP/1.1 front end, an adapter around Service.
+//
+// It accepts connections, parses requests with Boost.Beast, hands each one to
+// Service::Handle as a Request, and writes the Response back. It holds no business logic: it
+// only enforces HTTP's own rules and the limits in server/limits.h, answering violations with
+// the same JSON errors the service uses.
+//
+// Threading: everything runs on the one thread that runs the io_context (measured faster than
+// two on a 2-core machine: the load generator needs the other core). Responses that the store
+// produces on its own thread are posted back to it.
+//
+// Shutdown (Shutdown(), or SIGINT/SIGTERM when installed): stop accepting, close idle
+// connections, finish requests in flight, then let io_context::run() return.
+#ifndef HITCOUNTER_SERVER_HTTP_SERVER_H_
+#define HITCOUNTER_SERVER_HTTP_SERVER_H_
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <unordered_set>
+
+#include "hitcounter/service.h"
+#include "server/asio.h"
+#include "server/limits.h"
+
+namespace hitcounter::server {
+
+class Session;
+
+struct ServerOptions {
+  std::size_t max_connections = kDefaultMaxConnections;
+  std::FILE* access_log = nullptr;  // one JSON line per request when set; not owned
+};
+
+class HttpServer {
+ public:
+  // `io` and `service` must outlive the server.
+  HttpServer(asio::io_context& io, Service& service, ServerOptions options);
+  ~HttpServer();
+
+  // Binds and listens on host:port (port 0 picks a free port). Returns the bound endpoint.
+  Result<tcp::endpoint> Listen(const std::string& host, unsigned short port);
+
+  // Starts accepting and sweeping deadlines; call once after Listen.
+  void Start();
+
+  // Graceful stop; safe to call from the io thread only (use asio::post from elsewhere).
+  void Shutdown();
+
+  // --- used by sessions (io thread only) ---
+  Service& service() { return service_; }
+  const ServerOptions& options() const { return options_; }
+  bool draining() const { return draining_; }
+  const std::string& http_date() const { return http_date_; }
+  void Register(Session* session) { sessions_.insert(session); }
+  void Unregister(Session* session) { sessions_.erase(session); }
+
+ private:
+  void Accept();
+  void OnAccept(beast::error_code ec, tcp::socket socket);
+  void Sweep();
+  void RefreshDate();
+
+  asio::io_context& io_;
+  Service& service_;
+  ServerOptions options_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer sweep_timer_;
+  std::unordered_set<Session*> sessions_;
+  std::string http_date_;
+  bool draining_ = false;
+};
+
+}  // namespace hitcounter::server
+
+#endif  // HITCOUNTER_SERVER_HTTP_SERVER_H_

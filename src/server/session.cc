@@ -1,0 +1,236 @@
+#include "server/session.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "server/http_server.h"
+
+namespace hitcounter::server {
+namespace {
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+bool IsDisconnect(beast::error_code ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+         ec == asio::error::bad_descriptor || ec == http::error::partial_message;
+}
+
+}  // namespace
+
+Session::Session(tcp::socket socket, HttpServer& server)
+    : socket_(std::move(socket)), server_(server) {
+  server_.Register(this);
+}
+
+Session::~Session() { server_.Unregister(this); }
+
+void Session::Start() {
+  beast::error_code ignored;
+  socket_.set_option(tcp::no_delay(true), ignored);
+  ReadHeader();
+}
+
+void Session::EnterPhase(Phase phase) {
+  phase_ = phase;
+  phase_since_ = std::chrono::steady_clock::now();
+}
+
+void Session::ReadHeader() {
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(kMaxHeaderBytes));
+  parser_->body_limit(kMaxBodyBytes);
+  EnterPhase(Phase::kAwaitingRequest);
+  request_started_ = buffer_.size() > 0;  // pipelined bytes already here
+  http::async_read_header(
+      socket_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+}
+
+void Session::OnHeader(beast::error_code ec) {
+  if (ec) return OnReadError(ec);
+  request_start_ = std::chrono::steady_clock::now();
+  const auto& request = parser_->get();
+  if (request.target().size() > kMaxTargetBytes) {
+    return RespondAndClose(
+        414, "target_too_long",
+        "the request target is longer than " + std::to_string(kMaxTargetBytes) + " bytes");
+  }
+  if (request.version() >= 11 && request.find(http::field::host) == request.end()) {
+    return RespondAndClose(400, "bad_request", "an HTTP/1.1 request needs a Host header");
+  }
+  if (parser_->is_done()) return Serve();
+  if (beast::iequals(request[http::field::expect], "100-continue")) {
+    EnterPhase(Phase::kWriting);
+    asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
+                      [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
+                        if (write_ec) return self->Close();
+                        self->ReadBody();
+                      });
+    return;
+  }
+  ReadBody();
+}
+
+void Session::ReadBody() {
+  EnterPhase(Phase::kReadingBody);
+  http::async_read(
+      socket_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnBody(ec); });
+}
+
+void Session::OnBody(beast::error_code ec) {
+  if (ec) return OnReadError(ec);
+  Serve();
+}
+
+// The request line is the first line; a header-limit error with no line end within
+// kMaxTargetBytes (plus method and version) means the target, not the headers, is too long.
+bool Session::RequestLineTooLong() const {
+  constexpr std::size_t kRequestLineOverhead = 32;  // "OPTIONS " + " HTTP/1.1\r\n", rounded up
+  auto data = static_cast<const char*>(buffer_.data().data());
+  std::string_view received(data, buffer_.size());
+  std::size_t line_end = received.find('\n');
+  return line_end == std::string_view::npos || line_end > kMaxTargetBytes + kRequestLineOverhead;
+}
+
+void Session::OnReadError(beast::error_code ec) {
+  if (ec == http::error::end_of_stream || (IsDisconnect(ec) && !request_started_)) {
+    return Close();
+  }
+  if (IsDisconnect(ec)) return Close();  // the client left mid-request: nothing to answer
+  if (ec == http::error::header_limit) {
+    if (RequestLineTooLong()) {
+      return RespondAndClose(
+          414, "target_too_long",
+          "the request target is longer than " + std::to_string(kMaxTargetBytes) + " bytes");
+    }
+    return RespondAndClose(
+        431, "headers_too_large",
+        "the request headers are larger than " + std::to_string(kMaxHeaderBytes) + " bytes");
+  }
+  if (ec == http::error::body_limit) {
+    return RespondAndClose(
+        413, "body_too_large",
+        "the request body is larger than " + std::to_string(kMaxBodyBytes) + " bytes");
+  }
+  RespondAndClose(400, "bad_request", "malformed HTTP request: " + ec.message());
+}
+
+void Session::Serve() {
+  EnterPhase(Phase::kServing);
+  auto& request = parser_->get();
+  ++requests_served_;
+  keep_alive_ =
+      request.keep_alive() && !server_.draining() && requests_served_ < kMaxRequestsPerConnection;
+  Request core_request{std::string(request.method_string()), std::string(request.target())};
+  request.body().clear();
+  request.body().shrink_to_fit();  // bodies are discarded; do not hold a MiB per idle client
+  if (server_.options().access_log != nullptr) {
+    log_method_ = core_request.method;
+    log_target_ = core_request.target;
+  }
+  // The store may answer on its own thread: dispatch brings the response back to the io
+  // thread (inline when the answer was immediate). The work guard keeps io_context::run()
+  // from returning while a hit waits for the store, as during a graceful shutdown.
+  server_.service().Handle(
+      core_request, [self = shared_from_this(),
+                     work = asio::make_work_guard(socket_.get_executor())](Response response) {
+        asio::dispatch(work.get_executor(), [self, response = std::move(response)]() mutable {
+          self->Respond(std::move(response));
+        });
+      });
+}
+
+void Session::Respond(Response response) {
+  const bool head = parser_ && parser_->get().method() == http::verb::head;
+  response_ = {};
+  response_.version(11);
+  response_.result(static_cast<unsigned>(response.status));
+  response_.set(http::field::server, "hitcounter");
+  response_.set(http::field::date, server_.http_date());
+  if (!response.content_type.empty()) {
+    response_.set(http::field::content_type, response.content_type);
+  }
+  for (auto& [name, value] : response.headers) response_.insert(name, value);
+  response_.keep_alive(keep_alive_);
+  if (head) {
+    response_.content_length(response.body.size());
+  } else {
+    response_.body() = std::move(response.body);
+    response_.prepare_payload();
+  }
+  EnterPhase(Phase::kWriting);
+  http::async_write(
+      socket_, response_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnWrite(ec); });
+}
+
+void Session::RespondAndClose(int status, std::string_view error, std::string_view message) {
+  keep_alive_ = false;
+  log_method_ = "-";
+  log_target_ = "-";
+  request_start_ = std::chrono::steady_clock::now();
+  parser_.reset();
+  Respond(MakeErrorResponse(status, error, message));
+}
+
+void Session::OnWrite(beast::error_code ec) {
+  if (server_.options().access_log != nullptr) LogAccess();
+  if (ec || !keep_alive_) return Close();
+  ReadHeader();
+}
+
+void Session::LogAccess() {
+  using namespace std::chrono;
+  rapidjson::StringBuffer line;
+  rapidjson::Writer<rapidjson::StringBuffer> json(line);
+  json.StartObject();
+  json.Key("time");
+  json.Int64(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+  json.Key("method");
+  json.String(log_method_.c_str(), static_cast<rapidjson::SizeType>(log_method_.size()));
+  json.Key("target");
+  json.String(log_target_.c_str(), static_cast<rapidjson::SizeType>(log_target_.size()));
+  json.Key("status");
+  json.Uint(response_.result_int());
+  json.Key("durationUs");
+  json.Int64(duration_cast<microseconds>(steady_clock::now() - request_start_).count());
+  json.EndObject();
+  std::fprintf(server_.options().access_log, "%s\n", line.GetString());
+}
+
+std::chrono::steady_clock::duration Session::PhaseLimit() const {
+  using Duration = std::chrono::steady_clock::duration;
+  switch (phase_) {
+    case Phase::kAwaitingRequest:
+      return request_started_ ? Duration(kHeaderTimeout) : Duration(kIdleTimeout);
+    case Phase::kReadingBody:
+      return kBodyTimeout;
+    case Phase::kWriting:
+      return kWriteTimeout;
+    case Phase::kServing:
+      break;  // the store bounds its own time
+  }
+  return Duration::max();
+}
+
+void Session::CheckDeadline(SteadyTime now) {
+  if (phase_ == Phase::kAwaitingRequest && !request_started_ && buffer_.size() > 0) {
+    request_started_ = true;  // the header clock starts at the first byte
+    phase_since_ = now;
+  }
+  if (now - phase_since_ > PhaseLimit()) Close();
+}
+
+void Session::CloseIfIdle() {
+  if (phase_ == Phase::kAwaitingRequest) Close();
+}
+
+void Session::Close() {
+  beast::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+}  // namespace hitcounter::server
