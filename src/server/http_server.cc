@@ -66,6 +66,9 @@ void HttpServer::OnAccept(beast::error_code ec, tcp::socket socket) {
 
 void HttpServer::Sweep() {
   RefreshDate();
+  // The access log is written with buffered stdio and flushed here, not once per line: a
+  // write(2) per request would cost more than the request.
+  if (options_.access_log != nullptr) std::fflush(options_.access_log);
   const auto now = std::chrono::steady_clock::now();
   // CheckDeadline may close a session, but a session leaves the set only when destroyed,
   // which happens in a later handler: iterating here is safe.

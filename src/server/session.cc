@@ -128,7 +128,8 @@ void Session::Serve() {
   request.body().shrink_to_fit();  // bodies are discarded; do not hold a MiB per idle client
   if (server_.options().access_log != nullptr) {
     log_method_ = core_request.method;
-    log_target_ = core_request.target;
+    // The path only: query strings may carry tokens, which never go to a log.
+    log_target_ = core_request.target.substr(0, core_request.target.find_first_of("?#"));
   }
   // The store may answer on its own thread: dispatch brings the response back to the io
   // thread (inline when the answer was immediate). The work guard keeps io_context::run()
