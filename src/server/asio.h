@@ -2,10 +2,11 @@
 #ifndef HITCOUNTER_SERVER_ASIO_H_
 #define HITCOUNTER_SERVER_ASIO_H_
 
+#include <utility>  // Boost 1.74's Asio needs it before itself under -std=c++20
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <utility>  // Boost 1.74's Asio needs it before itself under -std=c++20
 
 namespace hitcounter::server {
 
