@@ -43,9 +43,8 @@ void HttpServer::Start() {
 }
 
 void HttpServer::Accept() {
-  acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
-    OnAccept(ec, std::move(socket));
-  });
+  acceptor_.async_accept(
+      io_, [this](beast::error_code ec, tcp::socket socket) { OnAccept(ec, std::move(socket)); });
 }
 
 void HttpServer::OnAccept(beast::error_code ec, tcp::socket socket) {
@@ -92,6 +91,25 @@ void HttpServer::Shutdown() {
   sweep_timer_.async_wait([this](beast::error_code ec) {
     if (!ec) Sweep();
   });
+}
+
+void HttpServer::RunOnIoThread(std::function<void()> completion) {
+  if (io_.get_executor().running_in_this_thread()) return completion();
+  std::lock_guard lock(completions_mutex_);
+  completions_.push_back(std::move(completion));
+  if (drain_scheduled_) return;
+  drain_scheduled_ = true;
+  asio::post(io_, [this] { DrainCompletions(); });
+}
+
+void HttpServer::DrainCompletions() {
+  {
+    std::lock_guard lock(completions_mutex_);
+    draining_completions_.swap(completions_);
+    drain_scheduled_ = false;
+  }
+  for (auto& completion : draining_completions_) completion();
+  draining_completions_.clear();
 }
 
 void HttpServer::RefreshDate() {

@@ -131,13 +131,13 @@ void Session::Serve() {
     // The path only: query strings may carry tokens, which never go to a log.
     log_target_ = core_request.target.substr(0, core_request.target.find_first_of("?#"));
   }
-  // The store may answer on its own thread: dispatch brings the response back to the io
-  // thread (inline when the answer was immediate). The work guard keeps io_context::run()
-  // from returning while a hit waits for the store, as during a graceful shutdown.
+  // The store may answer on its own thread: RunOnIoThread brings the response back (inline
+  // when the answer was immediate). The work guard keeps io_context::run() from returning
+  // while a hit waits for the store, as during a graceful shutdown.
   server_.service().Handle(
       core_request, [self = shared_from_this(),
                      work = asio::make_work_guard(socket_.get_executor())](Response response) {
-        asio::dispatch(work.get_executor(), [self, response = std::move(response)]() mutable {
+        self->server_.RunOnIoThread([self, response = std::move(response)]() mutable {
           self->Respond(std::move(response));
         });
       });
