@@ -11,15 +11,20 @@ namespace {
 using sqlite::BindText;
 using sqlite::ErrorStatus;
 
-// One hit, one statement: insert the route or add one to it. The WHERE refuses to grow a
+// One hit, one atomic statement: insert the route or add one to it. The WHERE refuses to grow a
 // count past INT64_MAX (SQLite would silently turn it into a floating-point number); then no
-// row comes back and the hit is reported as kOutOfRange.
+// row changes and the hit is reported as kOutOfRange.
+//
+// The new values are read back with kReadBackSql in the same transaction rather than with
+// RETURNING: RETURNING allocated and zeroed ~166 KB per execution, ~40,000 instructions per
+// hit (callgrind), several times the cost of the second lookup.
 constexpr std::string_view kUpsertSql = R"sql(
   INSERT INTO counters (route, count, first_seen, last_access) VALUES (?1, 1, ?2, ?2)
   ON CONFLICT (route) DO UPDATE SET count = count + 1, last_access = excluded.last_access
     WHERE count < 9223372036854775807
-  RETURNING count, first_seen, last_access
 )sql";
+
+constexpr std::string_view kReadBackSql = "SELECT count, first_seen FROM counters WHERE route = ?1";
 
 constexpr std::string_view kGetSql =
     "SELECT route, count, first_seen, last_access FROM counters WHERE route = ?1";
@@ -116,6 +121,7 @@ Status SqliteStore::PrepareStatements() {
   };
   const Wanted wanted[] = {
       {write_db_.get(), kUpsertSql, &upsert_},
+      {write_db_.get(), kReadBackSql, &read_back_},
       {write_db_.get(), "BEGIN IMMEDIATE", &begin_},
       {write_db_.get(), "COMMIT", &commit_},
       {write_db_.get(), "ROLLBACK", &rollback_},
@@ -200,20 +206,25 @@ void SqliteStore::CommitBatch(std::vector<PendingHit>& batch) {
 }
 
 Result<RouteStats> SqliteStore::Upsert(const PendingHit& hit) {
-  sqlite3_stmt* statement = upsert_.get();
-  ResetOnExit reset(statement);
-  BindText(statement, 1, hit.route);
-  sqlite3_bind_int64(statement, 2, hit.now);
-  int code = sqlite3_step(statement);
-  if (code == SQLITE_DONE) {
-    return Status::OutOfRange("the count of this route is at its maximum");
+  sqlite3* db = write_db_.get();
+  {
+    sqlite3_stmt* upsert = upsert_.get();
+    ResetOnExit reset(upsert);
+    BindText(upsert, 1, hit.route);
+    sqlite3_bind_int64(upsert, 2, hit.now);
+    int code = sqlite3_step(upsert);
+    if (code != SQLITE_DONE) return ErrorStatus(db, code, "cannot count the hit");
+    if (sqlite3_changes(db) == 0) {
+      return Status::OutOfRange("the count of this route is at its maximum");
+    }
   }
-  if (code != SQLITE_ROW) return ErrorStatus(write_db_.get(), code, "cannot count the hit");
-  RouteStats stats{hit.route, sqlite3_column_int64(statement, 0),
-                   sqlite3_column_int64(statement, 1), sqlite3_column_int64(statement, 2)};
-  code = sqlite3_step(statement);
-  if (code != SQLITE_DONE) return ErrorStatus(write_db_.get(), code, "cannot count the hit");
-  return stats;
+  sqlite3_stmt* read_back = read_back_.get();
+  ResetOnExit reset(read_back);
+  BindText(read_back, 1, hit.route);
+  int code = sqlite3_step(read_back);
+  if (code != SQLITE_ROW) return ErrorStatus(db, code, "cannot read the count back");
+  return RouteStats{hit.route, sqlite3_column_int64(read_back, 0),
+                    sqlite3_column_int64(read_back, 1), hit.now};
 }
 
 Result<RouteStats> SqliteStore::Get(const std::string& route) {

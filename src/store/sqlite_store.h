@@ -73,6 +73,7 @@ class SqliteStore final : public Store {
 
   sqlite::Database write_db_;
   sqlite::Statement upsert_;
+  sqlite::Statement read_back_;
   sqlite::Statement begin_;
   sqlite::Statement commit_;
   sqlite::Statement rollback_;
