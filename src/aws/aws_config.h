@@ -1,0 +1,85 @@
+// Where hitcounter finds its AWS settings: region, endpoint, credentials and CA bundle, resolved
+// the way the AWS SDKs and CLI resolve them, so users configure hitcounter as they already
+// configure every other AWS tool.
+//
+// Everything here is a pure function of its arguments and of the files the environment names:
+// the environment is passed in as a map (read once by a front end with ProcessEnvironment()),
+// never read with getenv() deep inside, so tests feed fake environments. Safe to call from any
+// thread.
+#ifndef HITCOUNTER_AWS_AWS_CONFIG_H_
+#define HITCOUNTER_AWS_AWS_CONFIG_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "aws/sigv4.h"
+#include "hitcounter/status.h"
+
+namespace hitcounter::aws {
+
+// Environment variables by name. An empty value counts as unset, as in the AWS SDKs.
+using Environment = std::map<std::string, std::string, std::less<>>;
+
+// A copy of this process's environment. Not safe against a concurrent setenv().
+Environment ProcessEnvironment();
+
+// Where requests go.
+struct Endpoint {
+  bool tls = true;  // https
+  std::string host;
+  std::uint16_t port = 443;
+
+  // "host", or "host:port" when the port is not the scheme's default (the Host header).
+  std::string HostHeader() const;
+  // "https://host" or "http://host:port".
+  std::string Url() const;
+};
+
+// Parses "http://host[:port][/]" or "https://host[:port][/]". kInvalidArgument naming the URL
+// for anything else (another scheme, a path, user info, a bad port).
+Result<Endpoint> ParseEndpointUrl(std::string_view url);
+
+// What the command line gave; an empty field was not given.
+struct Overrides {
+  std::string region;
+  std::string endpoint_url;
+};
+
+// Everything a client of one AWS service needs.
+struct ServiceSettings {
+  std::string region;
+  Endpoint endpoint;
+  Credentials credentials;
+  std::string ca_bundle;  // PEM file verifying the server; empty for an http:// endpoint
+};
+
+// Resolves the settings for `service` (its signing name and host prefix, e.g. "dynamodb"):
+//   region:      overrides.region, else AWS_REGION, else AWS_DEFAULT_REGION, else the profile's
+//                `region` in the config file;
+//   endpoint:    overrides.endpoint_url, else AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL,
+//                else https://<service>.<region>.amazonaws.com (.com.cn in China regions);
+//   credentials: ResolveCredentials;
+//   CA bundle:   FindCaBundle, only for https endpoints.
+// On failure a Status (kInvalidArgument) whose message names what is missing or wrong and how
+// to provide it.
+Result<ServiceSettings> ResolveServiceSettings(std::string_view service, const Overrides& overrides,
+                                               const Environment& env);
+
+// AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), else the profile named by
+// AWS_PROFILE (default "default") in the shared credentials file (AWS_SHARED_CREDENTIALS_FILE,
+// default ~/.aws/credentials, section "[NAME]") and then in the config file (AWS_CONFIG_FILE,
+// default ~/.aws/config, section "[profile NAME]" or "[default]"). kInvalidArgument naming what
+// is missing when no complete key pair is found.
+Result<Credentials> ResolveCredentials(const Environment& env);
+
+// The PEM file of trusted CAs: SSL_CERT_FILE when set (an error when it cannot be read), else
+// Debian's /etc/ssl/certs/ca-certificates.crt, else Amazon Linux's
+// /etc/pki/tls/certs/ca-bundle.crt. kInvalidArgument when none exists.
+Result<std::string> FindCaBundle(const Environment& env);
+
+}  // namespace hitcounter::aws
+
+#endif  // HITCOUNTER_AWS_AWS_CONFIG_H_

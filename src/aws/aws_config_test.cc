@@ -1,0 +1,145 @@
+#include "aws/aws_config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/support/temp_dir.h"
+
+namespace hitcounter::aws {
+namespace {
+
+using hitcounter::testing::TempDir;
+
+const Environment kKeys = {{"AWS_ACCESS_KEY_ID", "AKID"}, {"AWS_SECRET_ACCESS_KEY", "SECRET"}};
+
+Environment With(Environment env, const Environment& more) {
+  for (const auto& [name, value] : more) env[name] = value;
+  return env;
+}
+
+void Write(const std::string& path, const std::string& text) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream(path) << text;
+}
+
+TEST(ResolveServiceSettings, TakesTheRegionFromTheFlagThenAwsRegionThenAwsDefaultRegion) {
+  Environment env = With(kKeys, {{"AWS_REGION", "eu-west-1"},
+                                 {"AWS_DEFAULT_REGION", "us-west-2"},
+                                 {"AWS_ENDPOINT_URL", "http://localhost:8000"}});
+  EXPECT_EQ(ResolveServiceSettings("dynamodb", {"ap-south-1", ""}, env)->region, "ap-south-1");
+  EXPECT_EQ(ResolveServiceSettings("dynamodb", {}, env)->region, "eu-west-1");
+  env.erase("AWS_REGION");
+  EXPECT_EQ(ResolveServiceSettings("dynamodb", {}, env)->region, "us-west-2");
+}
+
+TEST(ResolveServiceSettings, NamesEveryWayToGiveAMissingRegion) {
+  Result<ServiceSettings> settings = ResolveServiceSettings("dynamodb", {}, kKeys);
+  ASSERT_EQ(settings.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(settings.status().message().find("--region"), std::string::npos);
+  EXPECT_NE(settings.status().message().find("AWS_REGION"), std::string::npos);
+}
+
+TEST(ResolveServiceSettings, PrefersTheServicesEndpointVariableToTheGeneralOne) {
+  Environment env = With(kKeys, {{"AWS_REGION", "eu-west-1"},
+                                 {"AWS_ENDPOINT_URL", "http://general:1"},
+                                 {"AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000/"}});
+  Result<ServiceSettings> settings = ResolveServiceSettings("dynamodb", {}, env);
+  ASSERT_TRUE(settings.ok()) << settings.status().message();
+  EXPECT_EQ(settings->endpoint.Url(), "http://127.0.0.1:8000");
+  EXPECT_TRUE(settings->ca_bundle.empty()) << "http needs no CA bundle";
+  EXPECT_EQ(ResolveServiceSettings("dynamodb", {"", "http://flag:2"}, env)->endpoint.Url(),
+            "http://flag:2");
+  env.erase("AWS_ENDPOINT_URL_DYNAMODB");
+  EXPECT_EQ(ResolveServiceSettings("dynamodb", {}, env)->endpoint.Url(), "http://general:1");
+}
+
+TEST(ResolveServiceSettings, DefaultsToTheRegionsHttpsEndpointWithACaBundle) {
+  TempDir dir;
+  Write(dir.path() + "/ca.pem", "not checked here");
+  Environment env =
+      With(kKeys, {{"AWS_REGION", "eu-west-1"}, {"SSL_CERT_FILE", dir.path() + "/ca.pem"}});
+  Result<ServiceSettings> settings = ResolveServiceSettings("dynamodb", {}, env);
+  ASSERT_TRUE(settings.ok()) << settings.status().message();
+  EXPECT_EQ(settings->endpoint.Url(), "https://dynamodb.eu-west-1.amazonaws.com");
+  EXPECT_EQ(settings->endpoint.HostHeader(), "dynamodb.eu-west-1.amazonaws.com");
+  EXPECT_EQ(settings->ca_bundle, dir.path() + "/ca.pem");
+  env["AWS_REGION"] = "cn-north-1";
+  EXPECT_EQ(ResolveServiceSettings("dynamodb", {}, env)->endpoint.host,
+            "dynamodb.cn-north-1.amazonaws.com.cn");
+}
+
+TEST(FindCaBundle, RefusesAnSslCertFileThatCannotBeRead) {
+  Result<std::string> bundle = FindCaBundle({{"SSL_CERT_FILE", "/nonexistent/ca.pem"}});
+  ASSERT_EQ(bundle.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bundle.status().message().find("/nonexistent/ca.pem"), std::string::npos);
+}
+
+TEST(ParseEndpointUrl, AcceptsSchemeHostAndPortOnly) {
+  EXPECT_EQ(ParseEndpointUrl("https://example.com")->port, 443);
+  EXPECT_EQ(ParseEndpointUrl("http://example.com")->port, 80);
+  EXPECT_EQ(ParseEndpointUrl("http://localhost:8000")->HostHeader(), "localhost:8000");
+  EXPECT_EQ(ParseEndpointUrl("https://h:443")->HostHeader(), "h");
+  for (const char* bad : {"localhost:8000", "ftp://h", "http://", "http://h:0", "http://h:99999",
+                          "http://h:8a", "http://h/path", "http://u@h", "http://[::1]:8000"}) {
+    EXPECT_EQ(ParseEndpointUrl(bad).status().code(), StatusCode::kInvalidArgument) << bad;
+  }
+}
+
+TEST(ResolveCredentials, TakesTheEnvironmentFirst) {
+  Result<Credentials> credentials =
+      ResolveCredentials(With(kKeys, {{"AWS_SESSION_TOKEN", "TOKEN"}, {"HOME", "/nonexistent"}}));
+  ASSERT_TRUE(credentials.ok());
+  EXPECT_EQ(credentials->access_key_id, "AKID");
+  EXPECT_EQ(credentials->secret_access_key, "SECRET");
+  EXPECT_EQ(credentials->session_token, "TOKEN");
+}
+
+TEST(ResolveCredentials, NamesTheMissingHalfOfAKeyPair) {
+  Result<Credentials> credentials = ResolveCredentials({{"AWS_ACCESS_KEY_ID", "AKID"}});
+  ASSERT_EQ(credentials.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(credentials.status().message().find("AWS_SECRET_ACCESS_KEY"), std::string::npos);
+}
+
+TEST(ResolveCredentials, ReadsTheDefaultProfileOfTheSharedCredentialsFileUnderHome) {
+  TempDir home;
+  Write(home.path() + "/.aws/credentials",
+        "# comment\n[other]\naws_access_key_id = NO\naws_secret_access_key = NO\n\n"
+        "[default]\naws_access_key_id=AKID\naws_secret_access_key =  SECRET \n");
+  Result<Credentials> credentials = ResolveCredentials({{"HOME", home.path()}});
+  ASSERT_TRUE(credentials.ok()) << credentials.status().message();
+  EXPECT_EQ(credentials->access_key_id, "AKID");
+  EXPECT_EQ(credentials->secret_access_key, "SECRET");
+  EXPECT_EQ(credentials->session_token, "");
+}
+
+TEST(ResolveCredentials, UsesAwsProfileAndTheConfigFilesProfileSection) {
+  TempDir dir;
+  Write(dir.path() + "/config",
+        "[default]\nregion = us-east-1\n[profile ci]\nregion = eu-central-1\n"
+        "aws_access_key_id = CI\naws_secret_access_key = CISECRET\naws_session_token = T\n");
+  Environment env = {{"AWS_CONFIG_FILE", dir.path() + "/config"},
+                     {"AWS_SHARED_CREDENTIALS_FILE", dir.path() + "/missing"},
+                     {"AWS_PROFILE", "ci"}};
+  Result<Credentials> credentials = ResolveCredentials(env);
+  ASSERT_TRUE(credentials.ok()) << credentials.status().message();
+  EXPECT_EQ(credentials->access_key_id, "CI");
+  EXPECT_EQ(credentials->session_token, "T");
+  env["AWS_ENDPOINT_URL"] = "http://localhost:8000";
+  EXPECT_EQ(ResolveServiceSettings("dynamodb", {}, env)->region, "eu-central-1");
+}
+
+TEST(ResolveCredentials, NamesTheProfileAndFileWhenNothingIsFound) {
+  TempDir home;
+  Result<Credentials> credentials =
+      ResolveCredentials({{"HOME", home.path()}, {"AWS_PROFILE", "prod"}});
+  ASSERT_EQ(credentials.status().code(), StatusCode::kInvalidArgument);
+  const std::string message = credentials.status().message();
+  EXPECT_NE(message.find("AWS_ACCESS_KEY_ID"), std::string::npos) << message;
+  EXPECT_NE(message.find("'prod'"), std::string::npos) << message;
+  EXPECT_NE(message.find(home.path() + "/.aws/credentials"), std::string::npos) << message;
+}
+
+}  // namespace
+}  // namespace hitcounter::aws

@@ -1,0 +1,230 @@
+#include <utility>  // Boost 1.74's Asio needs it before its own headers under C++20
+
+#include "aws/http_client.h"
+
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cerrno>
+#include <optional>
+
+namespace hitcounter::aws {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using ErrorCode = boost::system::error_code;
+
+class TlsContext {
+ public:
+  asio::ssl::context context{asio::ssl::context::tls_client};
+};
+
+Result<std::shared_ptr<TlsContext>> LoadTlsContext(const std::string& ca_bundle) {
+  auto tls = std::make_shared<TlsContext>();
+  ErrorCode error;
+  tls->context.set_verify_mode(asio::ssl::verify_peer, error);
+  if (!error) tls->context.load_verify_file(ca_bundle, error);
+  if (error) {
+    return Status::InvalidArgument("cannot load the CA bundle " + ca_bundle + ": " +
+                                   error.message());
+  }
+  return tls;
+}
+
+struct HttpClient::Impl {
+  Impl(Endpoint e, std::shared_ptr<TlsContext> t) : endpoint(std::move(e)), tls(std::move(t)) {}
+
+  bool Connected() const { return plain.has_value() || secure.has_value(); }
+  beast::tcp_stream& Lowest() { return secure ? secure->next_layer() : *plain; }
+
+  // Runs the operation `start` begins until it completes or `deadline` passes. On timeout the
+  // socket is closed, which cancels the operation, and the result is timed_out.
+  template <typename Start>
+  ErrorCode Run(Start&& start, Deadline deadline) {
+    ErrorCode result;
+    bool done = false;
+    start([&result, &done](ErrorCode error) {
+      result = error;
+      done = true;
+    });
+    io.restart();
+    io.run_until(deadline);
+    if (done) return result;
+    resolver.cancel();
+    if (Connected()) Lowest().socket().close(result);
+    io.restart();
+    io.run();  // let the cancelled operations finish before anything is destroyed
+    return asio::error::timed_out;
+  }
+
+  void Disconnect() {
+    plain.reset();
+    secure.reset();
+    buffer.clear();
+  }
+
+  // True when the kept connection is open and the peer has neither closed it nor sent anything
+  // unasked (both mean it cannot carry another request).
+  bool LooksAlive() {
+    if (!Connected()) return false;
+    char byte;
+    ssize_t n = ::recv(Lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+
+  Status Connect(Deadline deadline);
+  Status Handshake(Deadline deadline);
+  HttpOutcome Exchange(const HttpRequest& request, Deadline deadline);
+
+  Status Failed(std::string_view what, const ErrorCode& error) {
+    return Status::Unavailable(std::string(what) + " " + endpoint.Url() + ": " + error.message());
+  }
+
+  Endpoint endpoint;
+  std::shared_ptr<TlsContext> tls;
+  asio::io_context io{1};
+  tcp::resolver resolver{io};
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  beast::flat_buffer buffer;
+  std::size_t connections_opened = 0;
+};
+
+Status HttpClient::Impl::Connect(Deadline deadline) {
+  Disconnect();
+  const Deadline until = std::min(deadline, std::chrono::steady_clock::now() + kConnectTimeout);
+  tcp::resolver::results_type addresses;
+  ErrorCode error = Run(
+      [&](auto done) {
+        resolver.async_resolve(endpoint.host, std::to_string(endpoint.port),
+                               [&addresses, done](ErrorCode e, tcp::resolver::results_type r) {
+                                 addresses = std::move(r);
+                                 done(e);
+                               });
+      },
+      until);
+  if (error) return Failed("cannot resolve", error);
+  if (tls) {
+    secure.emplace(io, tls->context);
+  } else {
+    plain.emplace(io);
+  }
+  error = Run(
+      [&](auto done) {
+        Lowest().async_connect(addresses, [done](ErrorCode e, const tcp::endpoint&) { done(e); });
+      },
+      until);
+  if (!error) Lowest().socket().set_option(tcp::no_delay(true), error);
+  if (!error && secure) {
+    if (Status handshake = Handshake(until); !handshake.ok()) {
+      Disconnect();
+      return handshake;
+    }
+  }
+  if (error) {
+    Disconnect();
+    return Failed("cannot connect to", error);
+  }
+  ++connections_opened;
+  return Status::Ok();
+}
+
+Status HttpClient::Impl::Handshake(Deadline deadline) {
+  // SNI, then verification of the certificate's chain (context) and of its host name.
+  // SSL_set_tlsext_host_name, spelled out: the macro's C cast trips -Wold-style-cast.
+  if (SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+               const_cast<char*>(endpoint.host.c_str())) != 1) {
+    return Status::Unavailable("cannot set the TLS server name for " + endpoint.Url());
+  }
+  secure->set_verify_callback(asio::ssl::host_name_verification(endpoint.host));
+  ErrorCode error = Run(
+      [&](auto done) { secure->async_handshake(asio::ssl::stream_base::client, done); }, deadline);
+  if (error) return Failed("TLS handshake failed with", error);
+  return Status::Ok();
+}
+
+HttpOutcome HttpClient::Impl::Exchange(const HttpRequest& request, Deadline deadline) {
+  const Deadline until = std::min(deadline, std::chrono::steady_clock::now() + kRequestTimeout);
+  http::request<http::string_body> message{http::verb::post, request.target, 11};
+  for (const auto& [name, value] : request.headers) message.set(name, value);
+  message.body() = request.body;
+  message.prepare_payload();
+  auto write = [&](auto& stream) {
+    return Run(
+        [&](auto done) {
+          http::async_write(stream, message, [done](ErrorCode e, std::size_t) { done(e); });
+        },
+        until);
+  };
+  ErrorCode error = secure ? write(*secure) : write(*plain);
+  if (error) {
+    Disconnect();
+    return {Failed("cannot send the request to", error), false, {}};
+  }
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kMaxResponseBytes);
+  auto read = [&](auto& stream) {
+    return Run(
+        [&](auto done) {
+          http::async_read(stream, buffer, parser, [done](ErrorCode e, std::size_t) { done(e); });
+        },
+        until);
+  };
+  error = secure ? read(*secure) : read(*plain);
+  if (error) {
+    Disconnect();
+    return {Failed("no response from", error), true, {}};
+  }
+  http::response<http::string_body> response = parser.release();
+  if (!response.keep_alive()) Disconnect();
+  return {Status::Ok(), true, {response.result_int(), std::move(response.body())}};
+}
+
+HttpClient::HttpClient(Endpoint endpoint, std::shared_ptr<TlsContext> tls)
+    : impl_(std::make_unique<Impl>(std::move(endpoint), std::move(tls))) {}
+
+HttpClient::~HttpClient() = default;
+
+HttpOutcome HttpClient::Post(const HttpRequest& request, Deadline deadline) {
+  if (impl_->endpoint.tls && !impl_->tls) {
+    return {Status::Internal("an https endpoint needs a TLS context"), false, {}};
+  }
+  const bool reused = impl_->LooksAlive();
+  if (!reused) {
+    if (Status connected = impl_->Connect(deadline); !connected.ok()) return {connected, false, {}};
+  }
+  HttpOutcome outcome = impl_->Exchange(request, deadline);
+  // The peer closed the kept connection between the check and the write: nothing was sent, so
+  // sending again on a new connection is safe. Once only.
+  if (!outcome.status.ok() && reused && !outcome.request_sent) {
+    if (Status connected = impl_->Connect(deadline); !connected.ok()) return {connected, false, {}};
+    outcome = impl_->Exchange(request, deadline);
+  }
+  return outcome;
+}
+
+std::size_t HttpClient::connections_opened() const { return impl_->connections_opened; }
+
+Result<TransportFactory> HttpClientFactory(const ServiceSettings& settings) {
+  std::shared_ptr<TlsContext> tls;
+  if (settings.endpoint.tls) {
+    Result<std::shared_ptr<TlsContext>> loaded = LoadTlsContext(settings.ca_bundle);
+    if (!loaded.ok()) return loaded.status();
+    tls = *loaded;
+  }
+  return TransportFactory([endpoint = settings.endpoint, tls]() -> std::unique_ptr<HttpTransport> {
+    return std::make_unique<HttpClient>(endpoint, tls);
+  });
+}
+
+}  // namespace hitcounter::aws

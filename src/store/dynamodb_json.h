@@ -1,0 +1,78 @@
+// The DynamoDB JSON documents the DynamoDB store sends, and strict parsing of the answers.
+//
+// The counter table: partition key `route` (S); attributes `count` (N), `firstSeen` (N, Unix
+// ms), `lastAccess` (N, Unix ms). DynamoDB sends numbers as strings; they are parsed strictly
+// (an optional '-' and decimal digits, no leading zeros, within int64), so a corrupt item is a
+// kInternal error naming the attribute, never a wrong count.
+//
+// Pure functions, safe from any thread.
+#ifndef HITCOUNTER_STORE_DYNAMODB_JSON_H_
+#define HITCOUNTER_STORE_DYNAMODB_JSON_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hitcounter/status.h"
+#include "hitcounter/store.h"
+
+namespace hitcounter::dynamodb {
+
+// Read and write capacity units of a provisioned table.
+struct ProvisionedCapacity {
+  std::int64_t read_units = 0;
+  std::int64_t write_units = 0;
+};
+
+// One hit as one UpdateItem: ADD 1 to count, SET lastAccess, firstSeen if absent, on the
+// condition that the count is below INT64_MAX (else ConditionalCheckFailedException);
+// ReturnValues ALL_NEW.
+std::string UpdateItemRequest(std::string_view table, std::string_view route, UnixMillis now);
+
+// GetItem of one route, strongly consistent.
+std::string GetItemRequest(std::string_view table, std::string_view route);
+
+// One Scan page: strongly consistent, filtered by begins_with(route, prefix) when `prefix` is
+// not empty, starting after `start_after` (the previous page's LastEvaluatedKey) when given.
+std::string ScanRequest(std::string_view table, std::string_view prefix,
+                        const std::optional<std::string>& start_after);
+
+std::string DescribeTableRequest(std::string_view table);
+
+// The counter table; on-demand (PAY_PER_REQUEST) when `provisioned` is not given.
+std::string CreateTableRequest(std::string_view table,
+                               const std::optional<ProvisionedCapacity>& provisioned);
+
+// A DynamoDB number that must be an integer in int64: "-12", "0", "9223372036854775807".
+// kInternal naming `what` for anything else ("", "+1", "1.0", "1e3", " 1", "01", overflow).
+Result<std::int64_t> ParseInteger(std::string_view text, std::string_view what);
+
+// The record in an UpdateItem response's "Attributes". kInternal when it is missing or corrupt.
+Result<RouteStats> ParseUpdateItemResponse(std::string_view body);
+
+// The record in a GetItem response's "Item"; nullopt when the response has no Item (the route
+// was never hit). kInternal when the body or the item is corrupt.
+Result<std::optional<RouteStats>> ParseGetItemResponse(std::string_view body);
+
+struct ScanPage {
+  std::vector<RouteStats> items;
+  std::optional<std::string> last_evaluated_route;  // absent on the last page
+  std::int64_t scanned_count = 0;  // items read (and paid for) by this page, matching or not
+};
+
+// One Scan page. kInternal when the body or any item is corrupt.
+Result<ScanPage> ParseScanResponse(std::string_view body);
+
+struct TableDescription {
+  std::string status;           // "CREATING", "ACTIVE", ...
+  bool keyed_by_route = false;  // the partition key is `route` (S) and there is no sort key
+};
+
+// "Table" of a DescribeTable response or "TableDescription" of a CreateTable response.
+Result<TableDescription> ParseTableDescription(std::string_view body);
+
+}  // namespace hitcounter::dynamodb
+
+#endif  // HITCOUNTER_STORE_DYNAMODB_JSON_H_

@@ -1,0 +1,128 @@
+#include "store/dynamodb_json.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+
+namespace hitcounter::dynamodb {
+namespace {
+
+TEST(ParseInteger, AcceptsCanonicalIntegersInInt64) {
+  EXPECT_EQ(*ParseInteger("0", "n"), 0);
+  EXPECT_EQ(*ParseInteger("42", "n"), 42);
+  EXPECT_EQ(*ParseInteger("-7", "n"), -7);
+  EXPECT_EQ(*ParseInteger("9223372036854775807", "n"), std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(*ParseInteger("-9223372036854775808", "n"), std::numeric_limits<std::int64_t>::min());
+}
+
+TEST(ParseInteger, RejectsEverythingElseNamingTheAttribute) {
+  for (const char* bad :
+       {"", "-", "+1", " 1", "1 ", "01", "-0", "1.0", "1e3", "0x10", "abc", "9223372036854775808",
+        "-9223372036854775809", "99999999999999999999999999999999999999"}) {
+    Result<std::int64_t> parsed = ParseInteger(bad, "attribute 'count'");
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(parsed.status().code(), StatusCode::kInternal);
+    EXPECT_NE(parsed.status().message().find("attribute 'count'"), std::string::npos);
+  }
+}
+
+TEST(UpdateItemRequest, AddsOneSetsTimesAndGuardsAgainstOverflow) {
+  EXPECT_EQ(UpdateItemRequest("hits", "/a\"b", 1700000000123),
+            R"j({"TableName":"hits","Key":{"route":{"S":"/a\"b"}},)j"
+            R"j("UpdateExpression":"ADD #c :one SET #la = :now, #fs = if_not_exists(#fs, :now)",)j"
+            R"j("ConditionExpression":"attribute_not_exists(#c) OR #c < :max",)j"
+            R"j("ExpressionAttributeNames":{"#c":"count","#la":"lastAccess","#fs":"firstSeen"},)j"
+            R"j("ExpressionAttributeValues":{":one":{"N":"1"},":now":{"N":"1700000000123"},)j"
+            R"j(":max":{"N":"9223372036854775807"}},"ReturnValues":"ALL_NEW"})j");
+}
+
+TEST(ScanRequest, FiltersByPrefixAndContinuesAfterTheLastKey) {
+  EXPECT_EQ(ScanRequest("hits", "", std::nullopt),
+            R"j({"TableName":"hits","ConsistentRead":true})j");
+  EXPECT_EQ(
+      ScanRequest("hits", "/api/", std::string("/api/x")),
+      R"j({"TableName":"hits","ConsistentRead":true,"FilterExpression":"begins_with(#r, :p)",)j"
+      R"j("ExpressionAttributeNames":{"#r":"route"},)j"
+      R"j("ExpressionAttributeValues":{":p":{"S":"/api/"}},)j"
+      R"j("ExclusiveStartKey":{"route":{"S":"/api/x"}}})j");
+}
+
+TEST(CreateTableRequest, IsOnDemandUnlessProvisioned) {
+  EXPECT_NE(CreateTableRequest("hits", std::nullopt).find(R"("BillingMode":"PAY_PER_REQUEST")"),
+            std::string::npos);
+  const std::string provisioned = CreateTableRequest("hits", ProvisionedCapacity{5, 10});
+  EXPECT_NE(provisioned.find(R"("ProvisionedThroughput":{"ReadCapacityUnits":5,)"
+                             R"("WriteCapacityUnits":10})"),
+            std::string::npos);
+}
+
+TEST(ParseUpdateItemResponse, ReadsTheNewRecord) {
+  Result<RouteStats> stats = ParseUpdateItemResponse(
+      R"({"Attributes":{"count":{"N":"3"},"lastAccess":{"N":"20"},"route":{"S":"/a"},)"
+      R"("firstSeen":{"N":"10"},"extra":{"BOOL":true}}})");
+  ASSERT_TRUE(stats.ok()) << stats.status().message();
+  EXPECT_EQ(*stats, (RouteStats{"/a", 3, 10, 20}));
+}
+
+TEST(ParseUpdateItemResponse, RejectsOddBodiesAsInternalErrors) {
+  for (const char* body :
+       {"", "null", "[]", "{}", R"({"Attributes":[]})",
+        R"({"Attributes":{"count":{"N":"3"},"firstSeen":{"N":"1"},"lastAccess":{"N":"2"}}})",
+        R"({"Attributes":{"route":{"S":"/a"},"count":{"S":"3"},"firstSeen":{"N":"1"},)"
+        R"("lastAccess":{"N":"2"}}})",
+        R"({"Attributes":{"route":{"S":"/a"},"count":{"N":3},"firstSeen":{"N":"1"},)"
+        R"("lastAccess":{"N":"2"}}})",
+        R"({"Attributes":{"route":{"S":"/a"},"count":{"N":"-1"},"firstSeen":{"N":"1"},)"
+        R"("lastAccess":{"N":"2"}}})",
+        R"({"Attributes":{"route":{"S":"/a"},"count":{"N":"1.5"},"firstSeen":{"N":"1"},)"
+        R"("lastAccess":{"N":"2"}}})"}) {
+    EXPECT_EQ(ParseUpdateItemResponse(body).status().code(), StatusCode::kInternal) << body;
+  }
+}
+
+TEST(ParseGetItemResponse, TellsANeverHitRouteFromACorruptBody) {
+  Result<std::optional<RouteStats>> none = ParseGetItemResponse("{}");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(*none);
+  EXPECT_EQ(ParseGetItemResponse("{").status().code(), StatusCode::kInternal);
+  EXPECT_EQ(ParseGetItemResponse(R"({"Item":{}})").status().code(), StatusCode::kInternal);
+}
+
+TEST(ParseScanResponse, ReadsItemsCountsAndTheLastKey) {
+  Result<ScanPage> page =
+      ParseScanResponse(R"({"Items":[{"route":{"S":"/a"},"count":{"N":"1"},"firstSeen":{"N":"5"},)"
+                        R"("lastAccess":{"N":"6"}}],"Count":1,"ScannedCount":4,)"
+                        R"("LastEvaluatedKey":{"route":{"S":"/z"}}})");
+  ASSERT_TRUE(page.ok()) << page.status().message();
+  EXPECT_EQ(page->items, (std::vector<RouteStats>{{"/a", 1, 5, 6}}));
+  EXPECT_EQ(page->scanned_count, 4);
+  EXPECT_EQ(page->last_evaluated_route, "/z");
+  Result<ScanPage> last = ParseScanResponse(R"({"Items":[],"Count":0,"ScannedCount":0})");
+  ASSERT_TRUE(last.ok());
+  EXPECT_FALSE(last->last_evaluated_route);
+  for (const char* bad : {R"({"Count":0,"ScannedCount":0})", R"({"Items":[],"Count":0})",
+                          R"({"Items":[],"ScannedCount":0,"LastEvaluatedKey":{"id":{"S":"x"}}})",
+                          R"({"Items":[1],"ScannedCount":1})"}) {
+    EXPECT_EQ(ParseScanResponse(bad).status().code(), StatusCode::kInternal) << bad;
+  }
+}
+
+TEST(ParseTableDescription, ReadsTheStatusAndChecksTheKey) {
+  Result<TableDescription> described = ParseTableDescription(
+      R"({"Table":{"TableStatus":"CREATING","KeySchema":[{"AttributeName":"route",)"
+      R"("KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"route",)"
+      R"("AttributeType":"S"}]}})");
+  ASSERT_TRUE(described.ok());
+  EXPECT_EQ(described->status, "CREATING");
+  EXPECT_TRUE(described->keyed_by_route);
+  Result<TableDescription> numeric = ParseTableDescription(
+      R"({"TableDescription":{"TableStatus":"ACTIVE","KeySchema":[{"AttributeName":"route",)"
+      R"("KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"route",)"
+      R"("AttributeType":"N"}]}})");
+  ASSERT_TRUE(numeric.ok());
+  EXPECT_FALSE(numeric->keyed_by_route);
+  EXPECT_EQ(ParseTableDescription(R"({"Table":{}})").status().code(), StatusCode::kInternal);
+}
+
+}  // namespace
+}  // namespace hitcounter::dynamodb

@@ -1,0 +1,280 @@
+#include "store/dynamodb_store.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "store/dynamodb_json.h"
+#include "store/top_routes.h"
+
+namespace hitcounter {
+namespace {
+
+using aws::AwsCallResult;
+using aws::AwsJsonClient;
+using aws::Deadline;
+using aws::Replay;
+
+constexpr std::size_t kMinTableNameLength = 3;
+constexpr std::size_t kMaxTableNameLength = 255;
+
+// One line of JSON on stderr, for log collectors (CloudWatch, journald).
+void LogError(const DynamoDbSettings& settings, std::string_view message) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  auto member = [&w](const char* key, std::string_view value) {
+    w.Key(key);
+    w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  };
+  w.StartObject();
+  member("level", "error");
+  member("component", "dynamodb");
+  member("table", settings.table);
+  member("region", settings.service.region);
+  member("endpoint", settings.service.endpoint.Url());
+  member("message", message);
+  w.EndObject();
+  std::fprintf(stderr, "%s\n", buffer.GetString());
+}
+
+}  // namespace
+
+// A client borrowed from the store's idle pool (or made) for one call, returned after it.
+class DynamoDbStore::ClientLease {
+ public:
+  explicit ClientLease(DynamoDbStore& store) : store_(store) {
+    {
+      std::lock_guard lock(store_.idle_mutex_);
+      if (!store_.idle_clients_.empty()) {
+        client_ = std::move(store_.idle_clients_.back());
+        store_.idle_clients_.pop_back();
+      }
+    }
+    if (!client_) client_ = store_.NewClient();
+  }
+  ~ClientLease() {
+    std::lock_guard lock(store_.idle_mutex_);
+    store_.idle_clients_.push_back(std::move(client_));
+  }
+  ClientLease(const ClientLease&) = delete;
+  ClientLease& operator=(const ClientLease&) = delete;
+
+  AwsJsonClient& operator*() { return *client_; }
+  AwsJsonClient* operator->() { return client_.get(); }
+
+ private:
+  DynamoDbStore& store_;
+  std::unique_ptr<AwsJsonClient> client_;
+};
+
+Status ValidateTableName(std::string_view table) {
+  const bool good_length =
+      table.size() >= kMinTableNameLength && table.size() <= kMaxTableNameLength;
+  const bool good_chars = std::all_of(table.begin(), table.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
+  });
+  if (good_length && good_chars) return Status::Ok();
+  return Status::InvalidArgument("bad DynamoDB table name '" + std::string(table) +
+                                 "': 3 to 255 characters among a-z A-Z 0-9 _ - .");
+}
+
+Result<DynamoDbSettings> ResolveDynamoDbSettings(std::string table, const aws::Overrides& overrides,
+                                                 const aws::Environment& env) {
+  if (Status valid = ValidateTableName(table); !valid.ok()) return valid;
+  Result<aws::ServiceSettings> service = aws::ResolveServiceSettings("dynamodb", overrides, env);
+  if (!service.ok()) return service.status();
+  DynamoDbSettings settings;
+  settings.table = std::move(table);
+  settings.service = std::move(service).value();
+  return settings;
+}
+
+Result<std::unique_ptr<DynamoDbStore>> DynamoDbStore::Open(DynamoDbSettings settings) {
+  Result<aws::TransportFactory> transports = aws::HttpClientFactory(settings.service);
+  if (!transports.ok()) return transports.status();
+  if (Status valid = ValidateTableName(settings.table); !valid.ok()) return valid;
+  auto clock = std::make_unique<SystemClock>();
+  const Clock& clock_ref = *clock;
+  return std::unique_ptr<DynamoDbStore>(new DynamoDbStore(
+      std::move(settings), std::move(transports).value(), std::move(clock), clock_ref));
+}
+
+Result<std::unique_ptr<DynamoDbStore>> DynamoDbStore::Open(DynamoDbSettings settings,
+                                                           aws::TransportFactory transports,
+                                                           const Clock& clock) {
+  if (Status valid = ValidateTableName(settings.table); !valid.ok()) return valid;
+  return std::unique_ptr<DynamoDbStore>(
+      new DynamoDbStore(std::move(settings), std::move(transports), nullptr, clock));
+}
+
+DynamoDbStore::DynamoDbStore(DynamoDbSettings settings, aws::TransportFactory transports,
+                             std::unique_ptr<Clock> owned_clock, const Clock& clock)
+    : settings_(std::move(settings)),
+      transports_(std::move(transports)),
+      owned_clock_(std::move(owned_clock)),
+      clock_(clock),
+      deadline_(Deadline::max().time_since_epoch().count()) {
+  for (std::size_t i = 0; i < settings_.workers; ++i) {
+    workers_.emplace_back([this] { WorkerLoop(); });
+  }
+}
+
+DynamoDbStore::~DynamoDbStore() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    closing_ = true;
+  }
+  queue_ready_.notify_all();
+  for (std::thread& worker : workers_) worker.join();
+}
+
+std::unique_ptr<AwsJsonClient> DynamoDbStore::NewClient() {
+  return std::make_unique<AwsJsonClient>(settings_.service, aws::DynamoDbService(), transports_(),
+                                         clock_);
+}
+
+void DynamoDbStore::SetDeadline(Deadline deadline) {
+  deadline_.store(deadline.time_since_epoch().count());
+}
+
+Deadline DynamoDbStore::DeadlineIn(std::chrono::milliseconds budget) const {
+  const Deadline limit{Deadline::duration(deadline_.load())};
+  const Deadline now = std::chrono::steady_clock::now();
+  return limit - now < budget ? limit : now + budget;
+}
+
+void DynamoDbStore::Increment(std::string route, UnixMillis now, IncrementCallback done) {
+  PendingHit hit{std::move(route), now, DeadlineIn(settings_.call_timeout), std::move(done)};
+  if (settings_.workers == 0) {
+    ClientLease client(*this);
+    hit.done(Apply(*client, hit));
+    return;
+  }
+  Status refused;
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (closing_) {
+      refused = Status::Unavailable("the store is closing; the hit was not counted");
+    } else if (queue_.size() >= settings_.max_queued_hits) {
+      refused = Status::Unavailable("too many hits are waiting for DynamoDB; not counted");
+    } else {
+      queue_.push_back(std::move(hit));
+      queue_ready_.notify_one();
+      return;
+    }
+  }
+  hit.done(std::move(refused));
+}
+
+void DynamoDbStore::WorkerLoop() {
+  std::unique_ptr<AwsJsonClient> client = NewClient();
+  for (;;) {
+    std::unique_lock lock(queue_mutex_);
+    queue_ready_.wait(lock, [this] { return !queue_.empty() || closing_; });
+    if (queue_.empty()) return;  // closing, and every queued hit is done
+    PendingHit hit = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    hit.done(Apply(*client, hit));
+  }
+}
+
+Result<RouteStats> DynamoDbStore::Apply(AwsJsonClient& client, const PendingHit& hit) {
+  if (std::chrono::steady_clock::now() >= hit.deadline) {
+    return Status::Unavailable("the hit waited too long for DynamoDB; it was not counted");
+  }
+  AwsCallResult call =
+      client.Call("UpdateItem", dynamodb::UpdateItemRequest(settings_.table, hit.route, hit.now),
+                  hit.deadline, Replay::kNever);
+  if (call.error && call.error->type == "ConditionalCheckFailedException") {
+    return Status::OutOfRange("the count of this route is at its maximum");
+  }
+  if (!call.status.ok()) return Failure("UpdateItem", call);
+  Result<RouteStats> stats = dynamodb::ParseUpdateItemResponse(call.body);
+  if (!stats.ok()) return Report(stats.status(), "corrupt item");
+  MarkHealthy();
+  return stats;
+}
+
+Result<RouteStats> DynamoDbStore::Get(const std::string& route) {
+  ClientLease client(*this);
+  AwsCallResult call = client->Call("GetItem", dynamodb::GetItemRequest(settings_.table, route),
+                                    DeadlineIn(settings_.call_timeout), Replay::kSafe);
+  if (!call.status.ok()) return Failure("GetItem", call);
+  Result<std::optional<RouteStats>> item = dynamodb::ParseGetItemResponse(call.body);
+  if (!item.ok()) return Report(item.status(), "corrupt item");
+  MarkHealthy();
+  if (!*item) return Status::NotFound("this route was never hit");
+  return **item;
+}
+
+Result<StatsPage> DynamoDbStore::List(const StatsQuery& query) {
+  const Deadline deadline = DeadlineIn(settings_.list_timeout);
+  ClientLease client(*this);
+  TopRoutes top(query);
+  std::optional<std::string> start_after;
+  std::int64_t scanned = 0;
+  do {
+    AwsCallResult call =
+        client->Call("Scan", dynamodb::ScanRequest(settings_.table, query.prefix, start_after),
+                     deadline, Replay::kSafe);
+    if (!call.status.ok()) return Failure("Scan", call);
+    Result<dynamodb::ScanPage> page = dynamodb::ParseScanResponse(call.body);
+    if (!page.ok()) return Report(page.status(), "corrupt item");
+    for (RouteStats& stats : page.value().items) top.Offer(std::move(stats));
+    scanned += page->scanned_count;
+    if (scanned > kMaxScannedItems) {
+      return Status::Unavailable("DynamoDB table '" + settings_.table + "' holds more than " +
+                                 std::to_string(kMaxScannedItems) +
+                                 " routes: too many to sort for a listing");
+    }
+    start_after = std::move(page.value().last_evaluated_route);
+  } while (start_after);
+  MarkHealthy();
+  return top.TakePage();
+}
+
+Status DynamoDbStore::CheckHealth() {
+  ClientLease client(*this);
+  AwsCallResult call =
+      client->Call("DescribeTable", dynamodb::DescribeTableRequest(settings_.table),
+                   DeadlineIn(settings_.call_timeout), Replay::kSafe);
+  if (!call.status.ok()) return Failure("DescribeTable", call);
+  Result<dynamodb::TableDescription> table = dynamodb::ParseTableDescription(call.body);
+  if (!table.ok()) return Report(table.status(), "corrupt description");
+  if (table->status != "ACTIVE" && table->status != "UPDATING") {
+    return Report(Status::Unavailable("DynamoDB table '" + settings_.table + "' is " +
+                                      table->status + ", not ACTIVE"),
+                  "table " + table->status);
+  }
+  MarkHealthy();
+  return Status::Ok();
+}
+
+Status DynamoDbStore::Failure(std::string_view operation, const AwsCallResult& call) {
+  std::string kind = std::string(operation) + " " + (call.error ? call.error->type : "transport");
+  return Report(
+      Status::Unavailable("DynamoDB table '" + settings_.table + "' in region " +
+                          settings_.service.region + " (" + settings_.service.endpoint.Url() +
+                          "): " + call.status.message()),
+      kind);
+}
+
+Status DynamoDbStore::Report(Status status, std::string_view kind) {
+  std::lock_guard lock(log_mutex_);
+  if (last_logged_ != kind) {
+    last_logged_ = std::string(kind);
+    LogError(settings_, status.message());
+  }
+  return status;
+}
+
+void DynamoDbStore::MarkHealthy() {
+  std::lock_guard lock(log_mutex_);
+  last_logged_.clear();
+}
+
+}  // namespace hitcounter

@@ -1,0 +1,152 @@
+// DynamoDbStore: the counters in a DynamoDB table (or any DynamoDB-API engine), shared by as
+// many hitcounter processes as you like with exact counts.
+//
+// One hit is one UpdateItem (ADD count 1, SET lastAccess, firstSeen if absent, ALL_NEW): atomic
+// on DynamoDB's side, so concurrent hits from any number of processes never lose a count. The
+// count cannot pass INT64_MAX (kOutOfRange). Get is a strongly consistent GetItem; CheckHealth a
+// DescribeTable. List scans the table (DynamoDB cannot sort): see List below and
+// docs/DYNAMODB.md for its cost.
+//
+// Threads. Increment must not block its caller (the standalone server calls it from its only
+// I/O thread): hits go to a bounded queue served by `workers` threads, each with its own
+// kept-alive connection; a full queue refuses the hit at once with kUnavailable. With
+// workers = 0 ("inline", for the Lambda front end, which serves one request at a time),
+// Increment runs the call on the caller's thread. Get, List and CheckHealth run on the caller's
+// thread with a connection borrowed from a pool (one per concurrent caller, kept for reuse).
+//
+// Failures are values: kUnavailable with a message naming the table and region (missing table,
+// bad credentials, validation errors, the engine down...), logged to stderr as one JSON line
+// when a new kind of failure starts (not once per hit). Which failed hits may still have been
+// counted is explained in aws/json_client.h.
+//
+// Thread safety: every method may be called from any thread. Callbacks run on a worker thread
+// (or on the caller's, inline) and should not block for long: they hold that worker.
+#ifndef HITCOUNTER_STORE_DYNAMODB_STORE_H_
+#define HITCOUNTER_STORE_DYNAMODB_STORE_H_
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "aws/aws_config.h"
+#include "aws/http_client.h"
+#include "aws/json_client.h"
+#include "hitcounter/clock.h"
+#include "hitcounter/store.h"
+
+namespace hitcounter {
+
+// Hits in flight to DynamoDB at once, one connection each. A hit takes one round trip (~3-10 ms
+// in-region), so 16 workers carry a few thousand hits per second, more than one server process
+// handles; more would only open more connections.
+inline constexpr std::size_t kDefaultDynamoDbWorkers = 16;
+
+// Hits waiting for a worker. Past it DynamoDB is not keeping up (throttling, an outage), and new
+// hits get kUnavailable at once instead of queueing without bound.
+inline constexpr std::size_t kDefaultDynamoDbMaxQueuedHits = 10'000;
+
+// The longest one Increment, Get or CheckHealth may take, queueing and retries included.
+inline constexpr std::chrono::milliseconds kDefaultDynamoDbCallTimeout{5'000};
+
+// The longest one List may take: it scans the whole table (about 10 pages of 1 MB at the
+// kMaxScannedItems cap).
+inline constexpr std::chrono::milliseconds kDefaultDynamoDbListTimeout{30'000};
+
+// The most items one List reads. Each listing scans the whole table and sorts in memory, so the
+// cost grows with the table: 100,000 routes of ~100 bytes are ~10 MB read, ~2,500 read units per
+// listing (strongly consistent). Bigger tables get kUnavailable instead of a slow, costly scan.
+inline constexpr std::int64_t kMaxScannedItems = 100'000;
+
+struct DynamoDbSettings {
+  std::string table;
+  aws::ServiceSettings service;                   // region, endpoint, credentials, CA bundle
+  std::size_t workers = kDefaultDynamoDbWorkers;  // 0: run Increment on the caller's thread
+  std::size_t max_queued_hits = kDefaultDynamoDbMaxQueuedHits;
+  std::chrono::milliseconds call_timeout = kDefaultDynamoDbCallTimeout;
+  std::chrono::milliseconds list_timeout = kDefaultDynamoDbListTimeout;
+};
+
+// kInvalidArgument unless `table` is a valid DynamoDB table name (3-255 of a-z A-Z 0-9 _ - .).
+Status ValidateTableName(std::string_view table);
+
+// The settings for `table`, with region, endpoint and credentials from `overrides` (command-line
+// flags) and `env` as aws::ResolveServiceSettings describes. kInvalidArgument naming what is
+// missing or wrong.
+Result<DynamoDbSettings> ResolveDynamoDbSettings(std::string table, const aws::Overrides& overrides,
+                                                 const aws::Environment& env);
+
+class DynamoDbStore final : public Store {
+ public:
+  // A store on settings.table. Does not contact DynamoDB (call CheckHealth for that); fails only
+  // on bad settings (kInvalidArgument: table name, CA bundle).
+  static Result<std::unique_ptr<DynamoDbStore>> Open(DynamoDbSettings settings);
+
+  // The same over transports from `transports` and signing times from `clock` (must outlive
+  // the store). For tests.
+  static Result<std::unique_ptr<DynamoDbStore>> Open(DynamoDbSettings settings,
+                                                     aws::TransportFactory transports,
+                                                     const Clock& clock);
+
+  // Finishes the queued hits (each within its deadline), then stops the workers.
+  ~DynamoDbStore() override;
+
+  void Increment(std::string route, UnixMillis now, IncrementCallback done) override;
+  Result<RouteStats> Get(const std::string& route) override;
+  // Scans every item under query.prefix (up to kMaxScannedItems read), keeps the page asked
+  // for in memory and returns it: same order, ties and keyset cursors as every store.
+  Result<StatsPage> List(const StatsQuery& query) override;
+  // OK when DescribeTable says the table is ACTIVE (or UPDATING, which still serves).
+  Status CheckHealth() override;
+
+  // Calls starting from now on end by `deadline` at the latest (besides their own timeouts).
+  // The Lambda front end passes its invocation's deadline before handling each event.
+  void SetDeadline(aws::Deadline deadline);
+
+ private:
+  struct PendingHit {
+    std::string route;
+    UnixMillis now;
+    aws::Deadline deadline;
+    IncrementCallback done;
+  };
+  class ClientLease;
+
+  DynamoDbStore(DynamoDbSettings settings, aws::TransportFactory transports,
+                std::unique_ptr<Clock> owned_clock, const Clock& clock);
+  std::unique_ptr<aws::AwsJsonClient> NewClient();
+  aws::Deadline DeadlineIn(std::chrono::milliseconds budget) const;
+  void WorkerLoop();
+  Result<RouteStats> Apply(aws::AwsJsonClient& client, const PendingHit& hit);
+  Status Failure(std::string_view operation, const aws::AwsCallResult& call);
+  Status Report(Status status, std::string_view kind);
+  void MarkHealthy();
+
+  const DynamoDbSettings settings_;
+  const aws::TransportFactory transports_;
+  const std::unique_ptr<Clock> owned_clock_;  // the SystemClock when none was given
+  const Clock& clock_;
+  std::atomic<aws::Deadline::rep> deadline_;  // SetDeadline's, since the steady clock's epoch
+
+  std::mutex idle_mutex_;  // guards idle_clients_
+  std::vector<std::unique_ptr<aws::AwsJsonClient>> idle_clients_;
+
+  std::mutex log_mutex_;     // guards last_logged_
+  std::string last_logged_;  // the kind of failure logged last; empty after a success
+
+  std::mutex queue_mutex_;
+  std::condition_variable queue_ready_;
+  std::deque<PendingHit> queue_;
+  bool closing_ = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace hitcounter
+
+#endif  // HITCOUNTER_STORE_DYNAMODB_STORE_H_

@@ -1,0 +1,190 @@
+// The DynamoDB store against real DynamoDB-API engines: the store contract on DynamoDB Local
+// and on dynalite, then what only this store does (table creation, errors, overflow,
+// connection reuse, sharing a table between stores).
+#include "store/dynamodb_store.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <set>
+#include <thread>
+
+#include "store/dynamodb_test_support.h"
+#include "tests/store_contract.h"
+
+namespace hitcounter {
+namespace {
+
+using testing::Engine;
+using testing::FreshStore;
+using testing::IncrementAndWait;
+using testing::RawCall;
+using testing::SettingsFor;
+using testing::SharedEngine;
+using testing::StoreContractTest;
+using testing::StoreFactory;
+using testing::UniqueTableName;
+
+constexpr UnixMillis kT0 = 1'795'701'907'123;
+
+INSTANTIATE_TEST_SUITE_P(DynamoDbLocal, StoreContractTest,
+                         ::testing::Values(StoreFactory{"dynamodb-local", [] {
+                                                          return std::unique_ptr<Store>(
+                                                              FreshStore(Engine::kDynamoDbLocal));
+                                                        }}));
+
+INSTANTIATE_TEST_SUITE_P(Dynalite, StoreContractTest,
+                         ::testing::Values(StoreFactory{"dynalite", [] {
+                                                          return std::unique_ptr<Store>(
+                                                              FreshStore(Engine::kDynalite));
+                                                        }}));
+
+class DynamoDbStoreTest : public ::testing::TestWithParam<Engine> {
+ protected:
+  void SetUp() override {
+    engine_ = SharedEngine(GetParam());
+    ASSERT_NE(engine_, nullptr);
+  }
+
+  // Settings for a table that does not exist yet.
+  DynamoDbSettings NewTableSettings() { return SettingsFor(*engine_, UniqueTableName("table")); }
+
+  testing::LocalDynamoDb* engine_ = nullptr;
+};
+
+std::string EngineName(const ::testing::TestParamInfo<Engine>& info) {
+  return info.param == Engine::kDynamoDbLocal ? "DynamoDbLocal" : "Dynalite";
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, DynamoDbStoreTest,
+                         ::testing::Values(Engine::kDynamoDbLocal, Engine::kDynalite), EngineName);
+
+TEST_P(DynamoDbStoreTest, CreateTableIsIdempotentAndLeavesAnActiveTable) {
+  DynamoDbSettings settings = NewTableSettings();
+  ASSERT_TRUE(CreateDynamoDbTable(settings, std::nullopt, testing::kTableWait).ok());
+  Status again = CreateDynamoDbTable(settings, std::nullopt, testing::kTableWait);
+  EXPECT_TRUE(again.ok()) << again.message();
+  auto store = std::move(DynamoDbStore::Open(settings)).value();
+  EXPECT_TRUE(store->CheckHealth().ok());
+}
+
+TEST_P(DynamoDbStoreTest, CreateTableMakesAProvisionedTableWhenAsked) {
+  DynamoDbSettings settings = NewTableSettings();
+  Status created =
+      CreateDynamoDbTable(settings, dynamodb::ProvisionedCapacity{5, 7}, testing::kTableWait);
+  ASSERT_TRUE(created.ok()) << created.message();
+  aws::AwsCallResult described =
+      RawCall(settings, "DescribeTable", dynamodb::DescribeTableRequest(settings.table));
+  ASSERT_TRUE(described.status.ok());
+  EXPECT_NE(described.body.find("\"WriteCapacityUnits\":7"), std::string::npos) << described.body;
+}
+
+TEST_P(DynamoDbStoreTest, CreateTableRefusesAnExistingTableWithAnotherKey) {
+  DynamoDbSettings settings = NewTableSettings();
+  const std::string other_key =
+      R"({"TableName":")" + settings.table +
+      R"(","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],)"
+      R"("KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"})";
+  ASSERT_TRUE(RawCall(settings, "CreateTable", other_key).status.ok());
+  Status created = CreateDynamoDbTable(settings, std::nullopt, testing::kTableWait);
+  EXPECT_EQ(created.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(created.message().find("'route'"), std::string::npos) << created.message();
+}
+
+TEST_P(DynamoDbStoreTest, AMissingTableIsAnErrorNamingTableAndRegionForEveryCall) {
+  DynamoDbSettings settings = NewTableSettings();  // never created
+  auto store = std::move(DynamoDbStore::Open(settings)).value();
+  auto names_table_and_region = [&](const Status& status) {
+    EXPECT_EQ(status.code(), StatusCode::kUnavailable);
+    EXPECT_NE(status.message().find(settings.table), std::string::npos) << status.message();
+    EXPECT_NE(status.message().find("us-east-1"), std::string::npos) << status.message();
+    EXPECT_NE(status.message().find("ResourceNotFoundException"), std::string::npos);
+  };
+  names_table_and_region(IncrementAndWait(*store, "/a", kT0).status());
+  names_table_and_region(store->Get("/a").status());
+  names_table_and_region(store->List(StatsQuery{}).status());
+  names_table_and_region(store->CheckHealth());
+}
+
+TEST_P(DynamoDbStoreTest, TheCountStopsAtInt64MaxWithOutOfRange) {
+  DynamoDbSettings settings = NewTableSettings();
+  ASSERT_TRUE(CreateDynamoDbTable(settings, std::nullopt, testing::kTableWait).ok());
+  const std::string max = std::to_string(std::numeric_limits<std::int64_t>::max());
+  const std::string put = R"({"TableName":")" + settings.table +
+                          R"(","Item":{"route":{"S":"/full"},"count":{"N":")" + max +
+                          R"("},"firstSeen":{"N":"1"},"lastAccess":{"N":"2"}}})";
+  ASSERT_TRUE(RawCall(settings, "PutItem", put).status.ok());
+  auto full = std::move(DynamoDbStore::Open(settings)).value();
+  Result<RouteStats> hit = IncrementAndWait(*full, "/full", kT0);
+  EXPECT_EQ(hit.status().code(), StatusCode::kOutOfRange) << hit.status().message();
+  Result<RouteStats> stats = full->Get("/full");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(*stats, (RouteStats{"/full", std::numeric_limits<std::int64_t>::max(), 1, 2}));
+}
+
+TEST_P(DynamoDbStoreTest, ACorruptItemIsAnInternalErrorNotAWrongCount) {
+  DynamoDbSettings settings = NewTableSettings();
+  ASSERT_TRUE(CreateDynamoDbTable(settings, std::nullopt, testing::kTableWait).ok());
+  const std::string put = R"({"TableName":")" + settings.table +
+                          R"(","Item":{"route":{"S":"/bad"},"count":{"S":"12abc"},)"
+                          R"("firstSeen":{"N":"1"},"lastAccess":{"N":"2"}}})";
+  ASSERT_TRUE(RawCall(settings, "PutItem", put).status.ok());
+  auto store = std::move(DynamoDbStore::Open(settings)).value();
+  EXPECT_EQ(store->Get("/bad").status().code(), StatusCode::kInternal);
+  EXPECT_EQ(store->List(StatsQuery{}).status().code(), StatusCode::kInternal);
+}
+
+TEST_P(DynamoDbStoreTest, InlineModeAnswersOnTheCallersThreadOverOneKeptConnection) {
+  DynamoDbSettings settings = NewTableSettings();
+  settings.workers = 0;
+  ASSERT_TRUE(CreateDynamoDbTable(settings, std::nullopt, testing::kTableWait).ok());
+  std::vector<aws::HttpClient*> clients;
+  aws::TransportFactory counting = [&]() -> std::unique_ptr<aws::HttpTransport> {
+    auto client = std::make_unique<aws::HttpClient>(settings.service.endpoint, nullptr);
+    clients.push_back(client.get());
+    return client;
+  };
+  SystemClock clock;
+  auto store = std::move(DynamoDbStore::Open(settings, counting, clock)).value();
+  const std::thread::id caller = std::this_thread::get_id();
+  for (int i = 1; i <= 20; ++i) {
+    bool called = false;
+    store->Increment("/inline", kT0, [&](Result<RouteStats> result) {
+      called = true;
+      EXPECT_EQ(std::this_thread::get_id(), caller);
+      ASSERT_TRUE(result.ok()) << result.status().message();
+      EXPECT_EQ(result->count, i);
+    });
+    EXPECT_TRUE(called) << "the callback ran after Increment returned";
+  }
+  ASSERT_EQ(clients.size(), 1u);
+  EXPECT_EQ(clients[0]->connections_opened(), 1u);
+}
+
+TEST_P(DynamoDbStoreTest, TwoStoresOnOneTableCountExactly) {
+  DynamoDbSettings settings = NewTableSettings();
+  ASSERT_TRUE(CreateDynamoDbTable(settings, std::nullopt, testing::kTableWait).ok());
+  auto first = std::move(DynamoDbStore::Open(settings)).value();
+  auto second = std::move(DynamoDbStore::Open(settings)).value();
+  constexpr int kThreads = 8;
+  constexpr int kHits = 40;
+  std::vector<std::vector<std::int64_t>> counts(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Store& store = t % 2 == 0 ? static_cast<Store&>(*first) : *second;
+      for (int i = 0; i < kHits; ++i) {
+        Result<RouteStats> hit = IncrementAndWait(store, "/shared", kT0);
+        if (hit.ok()) counts[static_cast<std::size_t>(t)].push_back(hit->count);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  std::set<std::int64_t> unique;
+  for (const auto& per_thread : counts) unique.insert(per_thread.begin(), per_thread.end());
+  EXPECT_EQ(unique.size(), static_cast<std::size_t>(kThreads * kHits));
+  EXPECT_EQ(first->Get("/shared")->count, kThreads * kHits);
+}
+
+}  // namespace
+}  // namespace hitcounter

@@ -1,0 +1,146 @@
+// The DynamoDB store over a fake transport: queueing, deadlines and error mapping, without an
+// engine.
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <future>
+#include <mutex>
+
+#include "store/dynamodb_store.h"
+
+namespace hitcounter {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr UnixMillis kT0 = 1'795'701'907'123;
+
+// The store contract's helper, without linking the contract suite into this binary.
+Result<RouteStats> IncrementAndWait(Store& store, std::string route, UnixMillis now) {
+  std::promise<Result<RouteStats>> promise;
+  store.Increment(std::move(route), now,
+                  [&promise](Result<RouteStats> result) { promise.set_value(std::move(result)); });
+  return promise.get_future().get();
+}
+
+const std::string kCounted =
+    R"({"Attributes":{"route":{"S":"/a"},"count":{"N":"1"},"firstSeen":{"N":"1"},)"
+    R"("lastAccess":{"N":"1"}}})";
+
+// Answers every request with `answer`, but only while the gate is open.
+struct Gate {
+  std::mutex mutex;
+  std::condition_variable opened;
+  bool open = true;
+  int waiting = 0;
+  unsigned status = 200;
+  std::string answer = kCounted;
+};
+
+class GatedTransport final : public aws::HttpTransport {
+ public:
+  explicit GatedTransport(Gate& gate) : gate_(gate) {}
+  aws::HttpOutcome Post(const aws::HttpRequest&, aws::Deadline) override {
+    std::unique_lock lock(gate_.mutex);
+    ++gate_.waiting;
+    gate_.opened.notify_all();
+    gate_.opened.wait(lock, [this] { return gate_.open; });
+    --gate_.waiting;
+    return {Status::Ok(), true, {gate_.status, gate_.answer}};
+  }
+
+ private:
+  Gate& gate_;
+};
+
+class DynamoDbStoreUnitTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<DynamoDbStore> Open(std::size_t workers, std::size_t max_queued) {
+    DynamoDbSettings settings;
+    settings.table = "counters";
+    settings.service = {"us-east-1", aws::Endpoint{false, "localhost", 8000}, {"A", "S", ""}, ""};
+    settings.workers = workers;
+    settings.max_queued_hits = max_queued;
+    auto transports = [this] { return std::make_unique<GatedTransport>(gate_); };
+    return std::move(DynamoDbStore::Open(settings, transports, clock_)).value();
+  }
+
+  void Close() {
+    std::lock_guard lock(gate_.mutex);
+    gate_.open = false;
+  }
+  void OpenGate() {
+    std::lock_guard lock(gate_.mutex);
+    gate_.open = true;
+    gate_.opened.notify_all();
+  }
+
+  Gate gate_;
+  FakeClock clock_{kT0};
+};
+
+TEST_F(DynamoDbStoreUnitTest, AFullQueueRefusesAtOnceWithoutBlockingTheCaller) {
+  auto store = Open(/*workers=*/1, /*max_queued=*/2);
+  Close();
+  std::vector<std::future<Result<RouteStats>>> pending;
+  auto hit = [&] {
+    auto promise = std::make_shared<std::promise<Result<RouteStats>>>();
+    pending.push_back(promise->get_future());
+    store->Increment("/a", kT0, [promise](Result<RouteStats> r) { promise->set_value(r); });
+  };
+  hit();  // taken by the worker, which waits at the gate
+  {
+    std::unique_lock lock(gate_.mutex);
+    gate_.opened.wait(lock, [this] { return gate_.waiting == 1; });
+  }
+  hit();
+  hit();  // the queue is full now
+  hit();
+  ASSERT_EQ(pending[3].wait_for(milliseconds(0)), std::future_status::ready);
+  Result<RouteStats> refused = pending[3].get();
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(refused.status().message().find("waiting"), std::string::npos);
+  OpenGate();
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(pending[static_cast<std::size_t>(i)].get().ok());
+}
+
+TEST_F(DynamoDbStoreUnitTest, AHitPastItsDeadlineIsNotSent) {
+  auto store = Open(/*workers=*/0, 1);
+  store->SetDeadline(std::chrono::steady_clock::now() - milliseconds(1));
+  Result<RouteStats> late = IncrementAndWait(*store, "/a", kT0);
+  EXPECT_EQ(late.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(gate_.waiting, 0);
+  store->SetDeadline(aws::Deadline::max());
+  EXPECT_TRUE(IncrementAndWait(*store, "/a", kT0).ok());
+}
+
+TEST_F(DynamoDbStoreUnitTest, AFailedConditionIsAnOverflow) {
+  gate_.status = 400;
+  gate_.answer = R"({"__type":"x#ConditionalCheckFailedException","message":"failed"})";
+  auto store = Open(/*workers=*/2, 10);
+  EXPECT_EQ(IncrementAndWait(*store, "/a", kT0).status().code(), StatusCode::kOutOfRange);
+}
+
+TEST_F(DynamoDbStoreUnitTest, BadCredentialsAreUnavailableNamingTableRegionAndCause) {
+  gate_.status = 400;
+  gate_.answer = R"({"__type":"x#UnrecognizedClientException","message":"bad token"})";
+  auto store = Open(/*workers=*/0, 10);
+  Status status = IncrementAndWait(*store, "/a", kT0).status();
+  EXPECT_EQ(status.code(), StatusCode::kUnavailable);
+  for (const char* part : {"'counters'", "us-east-1", "UnrecognizedClientException", "bad token"}) {
+    EXPECT_NE(status.message().find(part), std::string::npos) << status.message();
+  }
+}
+
+TEST_F(DynamoDbStoreUnitTest, RefusesABadTableName) {
+  DynamoDbSettings settings;
+  settings.table = "a/b";
+  auto transports = [this] { return std::make_unique<GatedTransport>(gate_); };
+  EXPECT_EQ(DynamoDbStore::Open(settings, transports, clock_).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateTableName("ab").code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(ValidateTableName("hit-counter_v1.prod").ok());
+}
+
+}  // namespace
+}  // namespace hitcounter
