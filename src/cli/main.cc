@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string>
 
+#include "cli/create_table.h"
 #include "cli/serve.h"
 
 namespace {
@@ -27,7 +28,13 @@ int main(int argc, char** argv) {
   CLI::App* serve = app.add_subcommand("serve", "Run the HTTP server");
   hitcounter::cli::AddServeFlags(*serve, serve_flags);
 
+  hitcounter::cli::CreateTableFlags create_table_flags;
+  CLI::App* create_table = app.add_subcommand(
+      "create-table", "Create the DynamoDB table (idempotent; waits until ACTIVE)");
+  hitcounter::cli::AddCreateTableFlags(*create_table, create_table_flags);
+
   CLI11_PARSE(app, argc, argv);
   if (serve->parsed()) return hitcounter::cli::Serve(serve_flags);
+  if (create_table->parsed()) return hitcounter::cli::CreateTable(create_table_flags);
   return 0;
 }

@@ -5,7 +5,6 @@
 
 #include "hitcounter/service.h"
 #include "server/http_server.h"
-#include "store/open_store.h"
 
 namespace hitcounter::cli {
 namespace {
@@ -49,9 +48,7 @@ void AddServeFlags(CLI::App& command, ServeFlags& flags) {
   command.add_option("--listen", flags.listen, "Address to listen on, HOST:PORT (port 0: any)")
       ->envname("HITCOUNTER_LISTEN")
       ->capture_default_str();
-  command.add_option("--store", flags.store, "Where counts live: sqlite:PATH")
-      ->envname("HITCOUNTER_STORE")
-      ->capture_default_str();
+  AddStoreFlags(command, flags.store);
   command
       .add_option("--reserved-prefix", flags.reserved_prefix,
                   "Paths under this prefix are hitcounter's own endpoints and never count")
@@ -94,7 +91,7 @@ int Serve(const ServeFlags& flags) {
   std::string address = flags.listen.substr(0, flags.listen.rfind(':') + 1);
   address += std::to_string(bound->port());
   std::printf("hitcounter %s listening on http://%s (store %s)\n", HITCOUNTER_VERSION,
-              address.c_str(), flags.store.c_str());
+              address.c_str(), flags.store.spec.c_str());
   std::fflush(stdout);
   io.run();
   store.reset();  // commits the last batch before exit

@@ -6,11 +6,13 @@
 #include <cstddef>
 #include <string>
 
+#include "cli/store_flags.h"
+
 namespace hitcounter::cli {
 
 struct ServeFlags {
   std::string listen = "127.0.0.1:8080";
-  std::string store = "sqlite:./hitcounter.db";
+  StoreFlags store;
   std::string reserved_prefix = "/_";
   std::size_t max_connections = 0;  // set from the server's default
   bool access_log = false;

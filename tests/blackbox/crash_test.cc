@@ -20,6 +20,7 @@ class CrashTest : public BlackBoxTest {
   void SetUp() override {
     BlackBoxTest::SetUp();
     if (External()) GTEST_SKIP() << "needs to kill the server";
+    if (StoreUnderTest() != StoreKind::kSqlite) GTEST_SKIP() << "checks the SQLite file";
   }
 };
 
@@ -70,7 +71,7 @@ TEST_F(CrashTest, NoAcknowledgedHitIsLostWhenTheServerIsKilledUnderLoad) {
     for (std::thread& client : clients) client.join();
     EXPECT_EQ(IntegrityCheck(DatabasePath()), "ok") << "round " << round;
 
-    server_ = std::make_unique<ServerProcess>("sqlite:" + DatabasePath());
+    server_ = std::make_unique<ServerProcess>(store_, ServerArgs());
     port_ = server_->port();
     ASSERT_NE(port_, 0);
     client_ = std::make_unique<HttpClient>(host_, port_);

@@ -9,14 +9,6 @@
 namespace hitcounter::testing {
 namespace {
 
-int RunToExit(const std::vector<std::string>& argv, std::string* output = nullptr) {
-  std::unique_ptr<ChildProcess> process = ChildProcess::Start(argv);
-  if (!process) return -1;
-  std::optional<int> code = process->WaitForExit(std::chrono::seconds(30));
-  if (output != nullptr) *output = process->Output();
-  return code.value_or(-1);
-}
-
 TEST(Lifecycle, VersionAndHelpAnswerAndExitZero) {
   std::string output;
   EXPECT_EQ(RunToExit({HitcounterBinary(), "--version"}, &output), 0);

@@ -14,7 +14,7 @@ class ServerProcess {
  public:
   // Starts `hitcounter serve --listen 127.0.0.1:0 --store STORE EXTRA...` and waits until it
   // listens. port() is 0 when it did not start (its stderr is in the test log).
-  ServerProcess(const std::string& store, const std::vector<std::string>& extra_args = {});
+  explicit ServerProcess(const std::string& store, const std::vector<std::string>& extra_args = {});
 
   int port() const { return port_; }
   ChildProcess& process() { return *process_; }

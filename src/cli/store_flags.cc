@@ -1,0 +1,61 @@
+#include "cli/store_flags.h"
+
+#include <cstdio>
+
+#include "aws/aws_config.h"
+#include "store/sqlite_store.h"
+
+namespace hitcounter::cli {
+namespace {
+
+constexpr std::string_view kSqlite = "sqlite:";
+constexpr std::string_view kDynamoDb = "dynamodb:";
+
+bool HasScheme(const std::string& spec, std::string_view scheme) {
+  return spec.size() > scheme.size() && spec.compare(0, scheme.size(), scheme) == 0;
+}
+
+Status UnknownStore(const std::string& spec) {
+  return Status::InvalidArgument("unknown store \"" + spec +
+                                 "\": use sqlite:PATH or dynamodb:TABLE");
+}
+
+}  // namespace
+
+void AddStoreFlags(CLI::App& command, StoreFlags& flags) {
+  command.add_option("--store", flags.spec, "Where counts live: sqlite:PATH or dynamodb:TABLE")
+      ->envname("HITCOUNTER_STORE")
+      ->capture_default_str();
+  command.add_option("--region", flags.region,
+                     "DynamoDB region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)");
+  command.add_option("--endpoint-url", flags.endpoint_url,
+                     "DynamoDB endpoint, e.g. http://127.0.0.1:8000 for DynamoDB Local "
+                     "(default: AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL, AWS's)");
+}
+
+Result<DynamoDbSettings> DynamoDbSettingsFor(const StoreFlags& flags) {
+  if (!HasScheme(flags.spec, kDynamoDb)) return UnknownStore(flags.spec);
+  return ResolveDynamoDbSettings(flags.spec.substr(kDynamoDb.size()),
+                                 aws::Overrides{flags.region, flags.endpoint_url},
+                                 aws::ProcessEnvironment());
+}
+
+Result<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags) {
+  if (HasScheme(flags.spec, kSqlite)) {
+    Result<std::unique_ptr<SqliteStore>> store =
+        SqliteStore::Open(flags.spec.substr(kSqlite.size()));
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<Store>(std::move(store).value());
+  }
+  Result<DynamoDbSettings> settings = DynamoDbSettingsFor(flags);
+  if (!settings.ok()) return settings.status();
+  Result<std::unique_ptr<DynamoDbStore>> store = DynamoDbStore::Open(std::move(settings).value());
+  if (!store.ok()) return store.status();
+  // A table that is missing or unreachable now may be there later: say so, and serve 503s.
+  if (Status health = (*store)->CheckHealth(); !health.ok()) {
+    std::fprintf(stderr, "hitcounter: warning: %s\n", health.message().c_str());
+  }
+  return std::unique_ptr<Store>(std::move(store).value());
+}
+
+}  // namespace hitcounter::cli
