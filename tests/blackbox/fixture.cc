@@ -18,8 +18,8 @@ LocalDynamoDb* SharedEngine() {
     if (kind == StoreKind::kSqlite) return std::unique_ptr<LocalDynamoDb>();
     // The engines check no signature, but the server still wants credentials and a region;
     // the children inherit these.
-    setenv("AWS_ACCESS_KEY_ID", "hitcounter-test", 1);
-    setenv("AWS_SECRET_ACCESS_KEY", "hitcounter-test", 1);
+    setenv("AWS_ACCESS_KEY_ID", "hitcountertest", 1);  // DynamoDB Local: letters and digits only
+    setenv("AWS_SECRET_ACCESS_KEY", "hitcountertest", 1);
     setenv("AWS_REGION", "us-east-1", 1);
     std::string error;
     auto started =
