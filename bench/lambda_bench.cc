@@ -1,0 +1,235 @@
+// Lambda cold start and per-invocation cost: hitcounter's bootstrap (from the built zip) next to
+// a Node.js 20 handler doing the same UpdateItem with @aws-sdk/client-dynamodb, both driven
+// through the same Runtime API emulator against the same DynamoDB Local. Run by
+// bench/lambda_bench.sh, which says how.
+//
+//   cold start  exec of the runtime -> its first GET /next (median of --runs starts)
+//   first hit   the first invocation after that (opens the connection to DynamoDB)
+//   warm        per-invocation latency over --invocations events (emulator's view: event
+//               handed out -> answer received), p50 and p99
+//   RSS         the runtime's resident memory after 100 and after --invocations events
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "store/dynamodb_table.h"
+#include "tests/lambda/lambda_package.h"
+#include "tests/lambda/runtime_api_emulator.h"
+#include "tests/support/local_dynamodb.h"
+
+namespace hitcounter::bench {
+namespace {
+
+using testing::ChildProcess;
+using testing::LocalDynamoDb;
+using testing::RuntimeApiEmulator;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+constexpr auto kWait = 30s;
+
+struct Options {
+  int runs = 20;
+  int invocations = 1000;
+  int warmup = 2000;     // invocations first, unmeasured: DynamoDB Local's JVM is slow when cold
+  std::string node_dir;  // bench/lambda_node, with node_modules; empty: C++ only
+};
+
+struct Figures {
+  double cold_ms = 0;
+  double first_hit_ms = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+  long rss_100_kb = 0;
+  long rss_end_kb = 0;
+  bool ok = false;
+};
+
+double Millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+double Percentile(std::vector<double> values, double p) {
+  std::sort(values.begin(), values.end());
+  return values[static_cast<std::size_t>(p * static_cast<double>(values.size() - 1))];
+}
+
+long RssKb(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+std::string Event(int i) {
+  return R"({"version":"2.0","rawPath":"/bench/)" + std::to_string(i % 10) +
+         R"(","rawQueryString":"","requestContext":{"stage":"$default","http":{"method":"GET"}}})";
+}
+
+bool Answered200(const std::optional<RuntimeApiEmulator::Outcome>& outcome) {
+  return outcome && outcome->kind == RuntimeApiEmulator::Outcome::Kind::kResponse &&
+         outcome->body.find("\"statusCode\":200") != std::string::npos;
+}
+
+class Runtime {
+ public:
+  Runtime(std::vector<std::string> argv, std::string cwd, std::vector<std::string> env)
+      : argv_(std::move(argv)), cwd_(std::move(cwd)), env_(std::move(env)) {}
+
+  // Starts the runtime against `emulator`; the time from exec to its first GET /next.
+  std::optional<Clock::duration> Start(RuntimeApiEmulator& emulator,
+                                       std::unique_ptr<ChildProcess>& process) const {
+    std::vector<std::string> env = env_;
+    env.push_back("AWS_LAMBDA_RUNTIME_API=" + emulator.address());
+    const Clock::time_point start = Clock::now();
+    process = ChildProcess::Start(argv_, env, cwd_);
+    if (!process) return std::nullopt;
+    std::optional<Clock::time_point> first_next = emulator.WaitForFirstNext(kWait);
+    if (!first_next) return std::nullopt;
+    return *first_next - start;
+  }
+
+ private:
+  std::vector<std::string> argv_;
+  std::string cwd_;
+  std::vector<std::string> env_;
+};
+
+Figures Measure(const char* name, const Runtime& runtime, const Options& options) {
+  Figures figures;
+  std::vector<double> cold, first;
+  for (int run = 0; run < options.runs; ++run) {
+    RuntimeApiEmulator emulator;
+    std::unique_ptr<ChildProcess> process;
+    std::optional<Clock::duration> took = runtime.Start(emulator, process);
+    if (!took) return figures;
+    cold.push_back(Millis(*took));
+    const Clock::time_point hit = Clock::now();
+    if (!Answered200(emulator.InvokeAndWait(Event(run), kWait))) return figures;
+    first.push_back(Millis(Clock::now() - hit));
+  }
+  figures.cold_ms = Percentile(cold, 0.5);
+  figures.first_hit_ms = Percentile(first, 0.5);
+
+  RuntimeApiEmulator emulator;
+  std::unique_ptr<ChildProcess> process;
+  if (!runtime.Start(emulator, process)) return figures;
+  std::vector<double> latencies;
+  for (int i = 1; i <= options.invocations; ++i) {
+    const Clock::time_point start = Clock::now();
+    if (!Answered200(emulator.InvokeAndWait(Event(i), kWait))) return figures;
+    latencies.push_back(Millis(Clock::now() - start));
+    if (i == 100) figures.rss_100_kb = RssKb(process->pid());
+  }
+  figures.rss_end_kb = RssKb(process->pid());
+  figures.p50_ms = Percentile(latencies, 0.5);
+  figures.p99_ms = Percentile(latencies, 0.99);
+  figures.ok = true;
+  std::printf(
+      "%-22s cold %7.2f ms  first hit %7.2f ms  warm p50 %6.3f ms p99 %6.3f ms  "
+      "RSS %6.1f MB @100, %6.1f MB @%d\n",
+      name, figures.cold_ms, figures.first_hit_ms, figures.p50_ms, figures.p99_ms,
+      static_cast<double>(figures.rss_100_kb) / 1024.0,
+      static_cast<double>(figures.rss_end_kb) / 1024.0, options.invocations);
+  std::fflush(stdout);
+  return figures;
+}
+
+// Serves `invocations` events, unmeasured, so that the engine is warm for both runtimes.
+bool WarmUp(const Runtime& runtime, int invocations) {
+  RuntimeApiEmulator emulator;
+  std::unique_ptr<ChildProcess> process;
+  if (!runtime.Start(emulator, process)) return false;
+  for (int i = 0; i < invocations; ++i) {
+    if (!Answered200(emulator.InvokeAndWait(Event(i), kWait))) return false;
+  }
+  return true;
+}
+
+// Cold starts only, for a configuration that cannot serve here (e.g. the real https endpoint,
+// whose CA bundle the store loads at start-up).
+void MeasureColdOnly(const char* name, const Runtime& runtime, int runs) {
+  std::vector<double> cold;
+  for (int run = 0; run < runs; ++run) {
+    RuntimeApiEmulator emulator;
+    std::unique_ptr<ChildProcess> process;
+    std::optional<Clock::duration> took = runtime.Start(emulator, process);
+    if (!took) return;
+    cold.push_back(Millis(*took));
+  }
+  std::printf("%-22s cold %7.2f ms  (start-up only: no invocations)\n", name,
+              Percentile(cold, 0.5));
+}
+
+Options Parse(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--runs") options.runs = std::stoi(argv[i + 1]);
+    if (flag == "--invocations") options.invocations = std::stoi(argv[i + 1]);
+    if (flag == "--node") options.node_dir = argv[i + 1];
+    if (flag == "--warmup") options.warmup = std::stoi(argv[i + 1]);
+  }
+  options.runs = std::max(options.runs, 1);
+  options.invocations = std::max(options.invocations, 100);
+  return options;
+}
+
+int Run(int argc, char** argv) {
+  const Options options = Parse(argc, argv);
+  std::string error;
+  auto engine = LocalDynamoDb::Start(LocalDynamoDb::Engine::kDynamoDbLocal, &error);
+  if (!engine) {
+    std::fprintf(stderr, "cannot start DynamoDB Local: %s\n", error.c_str());
+    return 1;
+  }
+  const std::string table = "lambda-bench-" + std::to_string(getpid());
+  const std::vector<std::string> env = {"TABLE_NAME=" + table, "AWS_REGION=us-east-1",
+                                        "AWS_ACCESS_KEY_ID=bench", "AWS_SECRET_ACCESS_KEY=bench",
+                                        "AWS_ENDPOINT_URL_DYNAMODB=" + engine->endpoint_url()};
+  aws::Environment settings_env = {{"AWS_REGION", "us-east-1"},
+                                   {"AWS_ACCESS_KEY_ID", "bench"},
+                                   {"AWS_SECRET_ACCESS_KEY", "bench"},
+                                   {"AWS_ENDPOINT_URL_DYNAMODB", engine->endpoint_url()}};
+  Result<DynamoDbSettings> settings = ResolveDynamoDbSettings(table, {}, settings_env);
+  if (!settings.ok() || !CreateDynamoDbTable(*settings, std::nullopt).ok()) {
+    std::fprintf(stderr, "cannot create the table\n");
+    return 1;
+  }
+  testing::UnpackedLambdaZip zip;
+  if (!zip.ok()) return 1;
+  std::printf(
+      "DynamoDB Local on %s, warmed with %d hits; %d cold starts each, then %d "
+      "invocations\n",
+      engine->endpoint_url().c_str(), options.warmup, options.runs, options.invocations);
+  const Runtime cpp_runtime({zip.bootstrap()}, zip.dir(), env);
+  if (!WarmUp(cpp_runtime, options.warmup)) return 1;
+  Figures cpp = Measure("C++ bootstrap (zip)", cpp_runtime, options);
+  if (!cpp.ok) return 1;
+  std::vector<std::string> https_env = env;
+  https_env.pop_back();  // no endpoint override: https://dynamodb.us-east-1.amazonaws.com
+  MeasureColdOnly("C++ bootstrap, https", Runtime({zip.bootstrap()}, zip.dir(), https_env),
+                  options.runs);
+  if (options.node_dir.empty()) return 0;
+  Figures node = Measure(
+      "Node.js 20 + SDK v3",
+      Runtime({"node", options.node_dir + "/bootstrap.mjs"}, options.node_dir, env), options);
+  if (!node.ok) return 1;
+  std::printf(
+      "Node / C++: cold start %.1fx, first hit %.1fx, warm p50 %.1fx, p99 %.1fx, "
+      "RSS %.1fx\n",
+      node.cold_ms / cpp.cold_ms, node.first_hit_ms / cpp.first_hit_ms, node.p50_ms / cpp.p50_ms,
+      node.p99_ms / cpp.p99_ms,
+      static_cast<double>(node.rss_end_kb) / static_cast<double>(cpp.rss_end_kb));
+  return 0;
+}
+
+}  // namespace
+}  // namespace hitcounter::bench
+
+int main(int argc, char** argv) { return hitcounter::bench::Run(argc, argv); }

@@ -1,0 +1,99 @@
+#include "lambda/event_handler.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include "tests/support/memory_store.h"
+
+namespace hitcounter::lambda {
+namespace {
+
+constexpr UnixMillis kT0 = 1'795'701'907'123;
+
+class EventHandlerTest : public ::testing::Test {
+ protected:
+  HandledEvent Handle(const std::string& event) { return HandleEvent(service_, event); }
+
+  static std::string Hit(const std::string& method, const std::string& path) {
+    return R"({"httpMethod":")" + method + R"(","path":")" + path + R"("})";
+  }
+
+  testing::MemoryStore store_;
+  FakeClock clock_{kT0};
+  Service service_{store_, clock_};
+};
+
+rapidjson::Document Json(const std::string& text) {
+  rapidjson::Document document;
+  document.Parse(text.c_str());
+  EXPECT_FALSE(document.HasParseError()) << text;
+  return document;
+}
+
+TEST_F(EventHandlerTest, AHitCountsAndReportsRouteAndCount) {
+  Handle(Hit("GET", "/a%20b"));
+  HandledEvent handled = Handle(Hit("POST", "/a%20b/"));
+  EXPECT_EQ(handled.status, 200);
+  EXPECT_EQ(handled.route, "/a b");
+  EXPECT_EQ(handled.count, 2);
+  EXPECT_TRUE(handled.error.empty());
+  rapidjson::Document response = Json(handled.proxy_response);
+  EXPECT_EQ(response["statusCode"].GetInt(), 200);
+  rapidjson::Document body = Json(response["body"].GetString());
+  EXPECT_STREQ(body["route"].GetString(), "/a b");
+  EXPECT_EQ(body["count"].GetInt64(), 2);
+}
+
+TEST_F(EventHandlerTest, ABadPathIs400AndCountsNothing) {
+  HandledEvent handled = Handle(Hit("GET", "/%zz"));
+  EXPECT_EQ(handled.status, 400);
+  EXPECT_EQ(handled.error, "invalid_path");
+  EXPECT_TRUE(handled.route.empty());
+  EXPECT_FALSE(handled.count.has_value());
+  EXPECT_EQ(store_.Get("/%zz").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(EventHandlerTest, AnOddEventIs400BadEvent) {
+  HandledEvent handled = Handle("{not json");
+  EXPECT_EQ(handled.status, 400);
+  EXPECT_EQ(handled.error, "bad_event");
+  EXPECT_EQ(Json(handled.proxy_response)["statusCode"].GetInt(), 400);
+}
+
+TEST_F(EventHandlerTest, AStoreFailureIs503) {
+  store_.FailWith(Status::Unavailable("down"));
+  HandledEvent handled = Handle(Hit("GET", "/a"));
+  EXPECT_EQ(handled.status, 503);
+  EXPECT_EQ(handled.error, "store_unavailable");
+}
+
+TEST_F(EventHandlerTest, ReservedEndpointsReadTheQueryAndNeverCount) {
+  Handle(Hit("GET", "/caf%C3%A9"));
+  HandledEvent stats =
+      Handle(R"({"version":"2.0","rawPath":"/_stats","rawQueryString":"route=%2Fcaf%C3%A9",)"
+             R"("requestContext":{"http":{"method":"GET"}}})");
+  EXPECT_EQ(stats.status, 200);
+  EXPECT_EQ(stats.count, 1);
+  HandledEvent rest = Handle(
+      R"({"httpMethod":"GET","path":"/_stats","multiValueQueryStringParameters":{"route":["/café"]}})");
+  EXPECT_EQ(rest.status, 200);
+  EXPECT_EQ(rest.count, 1);
+  EXPECT_EQ(Handle(Hit("GET", "/_health")).status, 200);
+  EXPECT_EQ(store_.Get("/_stats").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(EventHandlerTest, HeadCountsAndAnswersWithoutBody) {
+  HandledEvent handled = Handle(Hit("HEAD", "/h"));
+  EXPECT_EQ(handled.status, 200);
+  EXPECT_STREQ(Json(handled.proxy_response)["body"].GetString(), "");
+  EXPECT_EQ(store_.Get("/h")->count, 1);
+}
+
+TEST(OversizedEventTest, Is413) {
+  HandledEvent handled = HandleOversizedEvent();
+  EXPECT_EQ(handled.status, 413);
+  EXPECT_EQ(handled.error, "event_too_large");
+}
+
+}  // namespace
+}  // namespace hitcounter::lambda

@@ -1,0 +1,34 @@
+#include "lambda/function_settings.h"
+
+namespace hitcounter::lambda {
+namespace {
+
+std::string Get(const aws::Environment& env, std::string_view name) {
+  auto found = env.find(name);
+  return found == env.end() ? std::string() : found->second;
+}
+
+}  // namespace
+
+Result<FunctionSettings> FunctionSettingsFromEnv(const aws::Environment& env) {
+  std::string table = Get(env, "TABLE_NAME");
+  if (table.empty()) {
+    return Status::InvalidArgument(
+        "TABLE_NAME is not set: name the DynamoDB table of the counters");
+  }
+  Result<DynamoDbSettings> store = ResolveDynamoDbSettings(std::move(table), {}, env);
+  if (!store.ok()) return store.status();
+  FunctionSettings settings{std::move(store).value(), {}};
+  settings.store.workers = 0;
+  std::string prefix = Get(env, "HITCOUNTER_RESERVED_PREFIX");
+  if (!prefix.empty()) {
+    if (prefix.front() != '/') {
+      return Status::InvalidArgument("HITCOUNTER_RESERVED_PREFIX must start with '/', got \"" +
+                                     prefix + "\"");
+    }
+    settings.service.reserved_prefix = std::move(prefix);
+  }
+  return settings;
+}
+
+}  // namespace hitcounter::lambda

@@ -1,0 +1,29 @@
+// What the function reads from its environment at start-up, once.
+//
+//   TABLE_NAME                  the DynamoDB table of the counters (required)
+//   AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (set by Lambda),
+//   AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL (optional): as ResolveDynamoDbSettings says
+//   HITCOUNTER_RESERVED_PREFIX  the prefix of the read-only endpoints (optional, default "/_")
+//
+// Pure functions of the environment passed in; safe to call from any thread.
+#ifndef HITCOUNTER_LAMBDA_FUNCTION_SETTINGS_H_
+#define HITCOUNTER_LAMBDA_FUNCTION_SETTINGS_H_
+
+#include "aws/aws_config.h"
+#include "hitcounter/service.h"
+#include "hitcounter/status.h"
+#include "store/dynamodb_store.h"
+
+namespace hitcounter::lambda {
+
+struct FunctionSettings {
+  DynamoDbSettings store;  // inline (workers = 0): the function serves one event at a time
+  ServiceOptions service;
+};
+
+// The settings, or kInvalidArgument naming the variable that is missing or wrong.
+Result<FunctionSettings> FunctionSettingsFromEnv(const aws::Environment& env);
+
+}  // namespace hitcounter::lambda
+
+#endif  // HITCOUNTER_LAMBDA_FUNCTION_SETTINGS_H_

@@ -1,0 +1,56 @@
+#include "lambda/function_settings.h"
+
+#include <gtest/gtest.h>
+
+namespace hitcounter::lambda {
+namespace {
+
+aws::Environment LambdaEnvironment() {
+  return {{"TABLE_NAME", "hits"},
+          {"AWS_REGION", "eu-west-1"},
+          {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+          {"AWS_SECRET_ACCESS_KEY", "secret"},
+          {"AWS_SESSION_TOKEN", "token"},
+          {"AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"}};
+}
+
+TEST(FunctionSettingsTest, ReadsTheTableRegionCredentialsAndEndpoint) {
+  Result<FunctionSettings> settings = FunctionSettingsFromEnv(LambdaEnvironment());
+  ASSERT_TRUE(settings.ok()) << settings.status().message();
+  EXPECT_EQ(settings->store.table, "hits");
+  EXPECT_EQ(settings->store.workers, 0u);  // inline: one event at a time
+  EXPECT_EQ(settings->store.service.region, "eu-west-1");
+  EXPECT_EQ(settings->store.service.credentials.session_token, "token");
+  EXPECT_EQ(settings->store.service.endpoint.port, 8000);
+  EXPECT_EQ(settings->service.reserved_prefix, "/_");
+}
+
+TEST(FunctionSettingsTest, TheReservedPrefixCanBeChanged) {
+  aws::Environment env = LambdaEnvironment();
+  env["HITCOUNTER_RESERVED_PREFIX"] = "/.hits/";
+  Result<FunctionSettings> settings = FunctionSettingsFromEnv(env);
+  ASSERT_TRUE(settings.ok());
+  EXPECT_EQ(settings->service.reserved_prefix, "/.hits/");
+  env["HITCOUNTER_RESERVED_PREFIX"] = "hits";
+  EXPECT_EQ(FunctionSettingsFromEnv(env).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(FunctionSettingsTest, AMissingOrBadTableNameIsRefusedByName) {
+  aws::Environment env = LambdaEnvironment();
+  env.erase("TABLE_NAME");
+  Status missing = FunctionSettingsFromEnv(env).status();
+  EXPECT_EQ(missing.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(missing.message().find("TABLE_NAME"), std::string::npos);
+  env["TABLE_NAME"] = "no spaces allowed";
+  EXPECT_EQ(FunctionSettingsFromEnv(env).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(FunctionSettingsTest, MissingRegionIsRefused) {
+  aws::Environment env = LambdaEnvironment();
+  env.erase("AWS_REGION");
+  env["AWS_CONFIG_FILE"] = "/nonexistent/config";
+  EXPECT_EQ(FunctionSettingsFromEnv(env).status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace hitcounter::lambda
