@@ -53,7 +53,7 @@ struct ServiceSettings {
   std::string region;
   Endpoint endpoint;
   Credentials credentials;
-  std::string ca_bundle;  // PEM file verifying the server; empty for an http:// endpoint
+  std::string ca_bundle;  // PEM file or hashed directory of CAs; empty for an http:// endpoint
 };
 
 // Resolves the settings for `service` (its signing name and host prefix, e.g. "dynamodb"):
@@ -75,9 +75,12 @@ Result<ServiceSettings> ResolveServiceSettings(std::string_view service, const O
 // is missing when no complete key pair is found.
 Result<Credentials> ResolveCredentials(const Environment& env);
 
-// The PEM file of trusted CAs: SSL_CERT_FILE when set (an error when it cannot be read), else
-// Debian's /etc/ssl/certs/ca-certificates.crt, else Amazon Linux's
-// /etc/pki/tls/certs/ca-bundle.crt. kInvalidArgument when none exists.
+// Where the trusted CAs are: SSL_CERT_FILE when set (a PEM file; an error when it cannot be
+// read), else SSL_CERT_DIR (a hashed directory), else Debian's hashed /etc/ssl/certs (beside
+// its bundle /etc/ssl/certs/ca-certificates.crt), else Amazon Linux's hashed
+// /etc/pki/ca-trust/extracted/pem/directory-hash or its bundle /etc/pki/tls/certs/ca-bundle.crt.
+// A directory is preferred: OpenSSL then reads only the CAs a connection needs. kInvalidArgument
+// when none exists.
 Result<std::string> FindCaBundle(const Environment& env);
 
 }  // namespace hitcounter::aws

@@ -14,6 +14,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cerrno>
+#include <filesystem>
 #include <optional>
 
 namespace hitcounter::aws {
@@ -33,7 +34,11 @@ Result<std::shared_ptr<TlsContext>> LoadTlsContext(const std::string& ca_bundle)
   auto tls = std::make_shared<TlsContext>();
   ErrorCode error;
   tls->context.set_verify_mode(asio::ssl::verify_peer, error);
-  if (!error) tls->context.load_verify_file(ca_bundle, error);
+  if (!error && std::filesystem::is_directory(ca_bundle)) {
+    tls->context.add_verify_path(ca_bundle, error);
+  } else if (!error) {
+    tls->context.load_verify_file(ca_bundle, error);
+  }
   if (error) {
     return Status::InvalidArgument("cannot load the CA bundle " + ca_bundle + ": " +
                                    error.message());

@@ -74,7 +74,8 @@ class HttpTransport {
 // Trusted CAs for verifying servers. Opaque; shared by the clients of one store.
 class TlsContext;
 
-// Loads the PEM bundle at `ca_bundle`. kInvalidArgument naming the file when it cannot be loaded.
+// Loads the trusted CAs at `ca_bundle`: a PEM file, or a directory of hashed certificates (read
+// lazily). kInvalidArgument naming the path when it cannot be loaded.
 Result<std::shared_ptr<TlsContext>> LoadTlsContext(const std::string& ca_bundle);
 
 // Makes a new transport each call (one per thread that needs a connection).

@@ -3,6 +3,9 @@
 #include "aws/http_client.h"
 
 #include <gtest/gtest.h>
+#include <openssl/pem.h>
+#include <cstdio>
+#include <filesystem>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -173,6 +176,26 @@ TEST_F(HttpsClientTest, TalksToAServerWhoseCertificateTheBundleTrusts) {
     EXPECT_EQ(outcome.response.body, "{\"echo\":2}");
   }
   EXPECT_EQ(client.connections_opened(), 1u);
+}
+
+TEST_F(HttpsClientTest, TalksToAServerWhoseCertificateAHashedDirectoryTrusts) {
+  // OpenSSL finds a CA in a directory by the hash of its subject name: <hash>.0.
+  BIO* pem = BIO_new_mem_buf(kLocalhostCert, -1);
+  X509* certificate = PEM_read_bio_X509(pem, nullptr, nullptr, nullptr);
+  ASSERT_NE(certificate, nullptr);
+  char name[32];
+  std::snprintf(name, sizeof name, "%08lx.0", X509_subject_name_hash(certificate));
+  X509_free(certificate);
+  BIO_free(pem);
+  std::string directory = dir_.path() + "/certs";
+  std::filesystem::create_directory(directory);
+  std::ofstream(directory + "/" + name) << kLocalhostCert;
+
+  TestServer server(Behaviour::kAnswer, 1, /*tls=*/true);
+  HttpClient client(Endpoint{true, "localhost", server.port()},
+                    std::move(LoadTlsContext(directory)).value());
+  HttpOutcome outcome = client.Post(Request(), In(milliseconds(5'000)));
+  EXPECT_TRUE(outcome.status.ok()) << outcome.status.message();
 }
 
 TEST_F(HttpsClientTest, RefusesACertificateTheSystemBundleDoesNotTrust) {
