@@ -32,6 +32,8 @@
 #   CONNECTIONS=64  concurrent connections (wrk -c, redis-benchmark -c)
 #   WARMUP=1        seconds of unmeasured load per target before round 1 (0: none)
 #   HITCOUNTER=...  binary to measure (default build/release/src/cli/hitcounter)
+#   PIN=1           1: servers on core 1, load generator on core 0; 0: no pinning (hitcounter's
+#                   I/O thread and writer thread may then use both cores, as may wrk)
 #
 # Needs (Debian packages): wrk (wrk), nginx (nginx-light), redis-server (redis-server),
 # redis-benchmark (redis-tools), taskset (util-linux), curl (curl), timeout (coreutils);
@@ -94,7 +96,11 @@ failed=0
 fail() { echo "ERROR: $*" >&2; failed=1; }
 
 # Pinning: servers on core 1, load generators on core 0 (needs >= 2 CPUs).
-if (($(nproc) >= 2)) && taskset -c 0 true 2>/dev/null && taskset -c 1 true 2>/dev/null; then
+if [[ ${PIN:-1} == 0 ]]; then
+  PIN_SERVER=()
+  PIN_LOAD=()
+  pinning="none (PIN=0: the scheduler places servers and load generator on both cores)"
+elif (($(nproc) >= 2)) && taskset -c 0 true 2>/dev/null && taskset -c 1 true 2>/dev/null; then
   PIN_SERVER=(taskset -c 1)
   PIN_LOAD=(taskset -c 0)
   pinning="server core 1, load generator core 0"

@@ -147,8 +147,8 @@ void Session::Respond(Response response) {
   // Server-side failures are logged whether or not the access log is on. The body is our own
   // error JSON (never the request's payload).
   if (response.status >= 500) {
-    std::fprintf(stderr, "{\"level\":\"error\",\"status\":%d,\"response\":%s}\n",
-                 response.status, response.body.c_str());
+    std::fprintf(stderr, "{\"level\":\"error\",\"status\":%d,\"response\":%s}\n", response.status,
+                 response.body.c_str());
   }
   const bool head = parser_ && parser_->get().method() == http::verb::head;
   response_ = {};
