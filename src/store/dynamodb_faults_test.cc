@@ -39,7 +39,11 @@ class DynamoDbFaultTest : public ::testing::TestWithParam<Engine> {
   }
 
   void CreateTable() {
-    Status created = CreateDynamoDbTable(settings_, std::nullopt, testing::kTableWait);
+    // A JVM that has just started can take seconds over its first calls on a loaded machine:
+    // the table is made with a patient timeout, the store keeps the short one under test.
+    DynamoDbSettings patient = settings_;
+    patient.call_timeout = testing::kTableWait;
+    Status created = CreateDynamoDbTable(patient, std::nullopt, testing::kTableWait);
     ASSERT_TRUE(created.ok()) << created.message();
   }
 
