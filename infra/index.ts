@@ -69,6 +69,9 @@ if (settings.reservedPrefix !== undefined) {
 if (settings.rateLimit !== undefined) {
     environment.HITCOUNTER_RATE_LIMIT = settings.rateLimit;
 }
+if (settings.rateLimitRules !== undefined) {
+    environment.HITCOUNTER_RATE_LIMIT_RULES = settings.rateLimitRules;
+}
 if (settings.maxRoutes !== undefined) {
     environment.HITCOUNTER_MAX_ROUTES = String(settings.maxRoutes);
 }

@@ -55,7 +55,9 @@ const kTableNamePattern = /^[A-Za-z0-9_.-]{3,255}$/;
 const kStageNamePattern = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** "<hits>/<window>", e.g. 100/1m, 5/30s, 1000/1h (the syntax of `--rate-limit`). */
-const kRateLimitPattern = /^[1-9][0-9]*\/[1-9]?[0-9]*[smhd]$/;
+const kRateLimitPattern = /^[1-9][0-9]*\/([1-9][0-9]*)?[smhd]$/;
+/** One rule of rateLimitRules: "PREFIX LIMIT/WINDOW" or "PREFIX unlimited". */
+const kRateLimitRulePattern = /^\/.*\s([1-9][0-9]*\/([1-9][0-9]*)?[smhd]|unlimited)$/;
 
 export interface Settings {
     /** Absolute path of the Lambda zip (checked to exist). */
@@ -76,6 +78,7 @@ export interface Settings {
     /** Service settings passed to the function only when configured (the function has defaults). */
     reservedPrefix?: string;
     rateLimit?: string;
+    rateLimitRules?: string;
     maxRoutes?: number;
     /** A Pulumi secret; undefined when /_stats is left unprotected. */
     adminToken?: pulumi.Output<string>;
@@ -117,6 +120,20 @@ function readPattern(config: pulumi.Config, key: string, pattern: RegExp, what: 
     }
     if (!pattern.test(raw)) {
         fail(`${key} must be ${what}, got "${raw}"`);
+    }
+    return raw;
+}
+
+/** Rules separated by ";" or newlines; the function checks them again at start-up. */
+function readRateLimitRules(config: pulumi.Config): string | undefined {
+    const raw = config.get("rateLimitRules");
+    if (raw === undefined || raw.trim() === "") {
+        return undefined;
+    }
+    for (const rule of raw.split(/[;\n]/).map((r) => r.trim())) {
+        if (rule !== "" && !rule.startsWith("#") && !kRateLimitRulePattern.test(rule)) {
+            fail(`rateLimitRules must be "PREFIX LIMIT/WINDOW" or "PREFIX unlimited" rules separated by ";", got "${rule}"`);
+        }
     }
     return raw;
 }
@@ -189,6 +206,7 @@ export function readSettings(config: pulumi.Config): Settings {
         rateLimit: rateLimit === "" || rateLimit === undefined
             ? undefined
             : readPattern(config, "rateLimit", kRateLimitPattern, "<hits>/<window> such as 100/1m, 5/30s or 1000/1h"),
+        rateLimitRules: readRateLimitRules(config),
         maxRoutes: readOptionalInt(config, "maxRoutes", 1, Number.MAX_SAFE_INTEGER),
         adminToken: config.getSecret("adminToken"),
         // Checked last, so that a fresh checkout with a bad key hears about the key first.

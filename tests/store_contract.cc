@@ -8,12 +8,19 @@
 
 namespace hitcounter::testing {
 
-Result<RouteStats> IncrementAndWait(Store& store, std::string route, UnixMillis now) {
-  std::promise<Result<RouteStats>> promise;
-  std::future<Result<RouteStats>> future = promise.get_future();
-  store.Increment(std::move(route), now,
-                  [&promise](Result<RouteStats> result) { promise.set_value(std::move(result)); });
+Result<CountedHit> IncrementWithin(Store& store, std::string route, UnixMillis now,
+                                   std::optional<RateLimit> limit) {
+  std::promise<Result<CountedHit>> promise;
+  std::future<Result<CountedHit>> future = promise.get_future();
+  store.Increment(std::move(route), now, limit,
+                  [&promise](Result<CountedHit> result) { promise.set_value(std::move(result)); });
   return future.get();
+}
+
+Result<RouteStats> IncrementAndWait(Store& store, std::string route, UnixMillis now) {
+  Result<CountedHit> hit = IncrementWithin(store, std::move(route), now, std::nullopt);
+  if (!hit.ok()) return hit.status();
+  return hit->stats;
 }
 
 namespace {

@@ -34,6 +34,10 @@ class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
 };
 
 // Calls Store::Increment and waits for its callback.
+Result<CountedHit> IncrementWithin(Store& store, std::string route, UnixMillis now,
+                                   std::optional<RateLimit> limit);
+
+// The same without a rate limit: the route's record after the hit.
 Result<RouteStats> IncrementAndWait(Store& store, std::string route, UnixMillis now);
 
 }  // namespace hitcounter::testing

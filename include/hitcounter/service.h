@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "hitcounter/clock.h"
+#include "hitcounter/rate_limit.h"
 #include "hitcounter/route.h"
 #include "hitcounter/store.h"
 
@@ -41,6 +42,11 @@ struct ServiceOptions {
   // Paths under this prefix are hitcounter's own endpoints and never count: {prefix}stats,
   // {prefix}health. Any other path under it is 404. Change it for APIs whose routes use "/_".
   std::string reserved_prefix = "/_";
+
+  // Counted hits per route and window (rate_limit.h); none by default. A hit over its limit
+  // gets 429 with Retry-After and counts nothing. Every response to a limited route carries the
+  // IETF RateLimit-Policy and RateLimit header fields (draft-ietf-httpapi-ratelimit-headers).
+  RateLimitPolicy rate_limits;
 };
 
 // The JSON error every front end sends: {"error":"<code>","message":"<sentence>"}.
@@ -60,6 +66,7 @@ class Service {
  private:
   void HandleReserved(const Request& request, std::string_view endpoint, std::string_view query,
                       const ResponseCallback& done);
+  void Count(std::string route, ResponseCallback done);
   Response Stats(std::string_view query);
   Response Health();
 

@@ -23,6 +23,7 @@ enum class StatusCode {
   kOutOfRange,         // a counter would overflow (HTTP 500: the count cannot grow)
   kUnavailable,        // the store cannot be reached or failed; nothing was counted (HTTP 503)
   kInsufficientSpace,  // the store's disk is full; nothing was counted (HTTP 507)
+  kResourceExhausted,  // a rate limit refused the hit; nothing was counted (HTTP 429)
   kInternal,           // a bug or an unexpected condition (HTTP 500)
 };
 
@@ -41,6 +42,9 @@ class [[nodiscard]] Status {
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
   static Status InsufficientSpace(std::string m) {
     return {StatusCode::kInsufficientSpace, std::move(m)};
+  }
+  static Status ResourceExhausted(std::string m) {
+    return {StatusCode::kResourceExhausted, std::move(m)};
   }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 

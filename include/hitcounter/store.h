@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "hitcounter/clock.h"
+#include "hitcounter/rate_limit.h"
 #include "hitcounter/status.h"
 
 namespace hitcounter {
@@ -48,6 +49,14 @@ struct StatsQuery {
   std::optional<StatsCursor> after;
 };
 
+// What Increment reports for a counted hit.
+struct CountedHit {
+  RouteStats stats;  // the route's record after this hit
+  // Hits counted on the route in the current rate-limit window, this one included; 0 when
+  // the hit had no rate limit.
+  std::int64_t window_hits = 0;
+};
+
 struct StatsPage {
   std::vector<RouteStats> routes;
   std::optional<StatsCursor> next;  // absent on the last page
@@ -55,7 +64,7 @@ struct StatsPage {
 
 class Store {
  public:
-  using IncrementCallback = std::function<void(Result<RouteStats>)>;
+  using IncrementCallback = std::function<void(Result<CountedHit>)>;
 
   virtual ~Store() = default;
 
@@ -64,7 +73,14 @@ class Store {
   // before Increment returns, with the record as it is after this hit, or with an error:
   // kUnavailable / kInsufficientSpace when nothing was counted, kOutOfRange when the count is
   // at its maximum. A successful result means the hit is durable.
-  virtual void Increment(std::string route, UnixMillis now, IncrementCallback done) = 0;
+  //
+  // With a `limit`, the hit counts only if fewer than limit->limit hits were counted on the
+  // route in the window holding `now` (RateLimit::WindowStart); else nothing changes and
+  // `done` gets kResourceExhausted. Check and increment are one atomic step, also across
+  // processes sharing the store, so no window ever holds more than the limit. The window
+  // bookkeeping never shows in Get or List, and the store removes expired windows itself.
+  virtual void Increment(std::string route, UnixMillis now, std::optional<RateLimit> limit,
+                         IncrementCallback done) = 0;
 
   // The record of one route; kNotFound when it was never hit.
   virtual Result<RouteStats> Get(const std::string& route) = 0;

@@ -25,6 +25,7 @@ describe("a deployment configured away from every default", () => {
             tableName: "my-hits",
             reservedPrefix: "/__",
             rateLimit: "100/1m",
+            rateLimitRules: "/login 5/1m; /static/ unlimited",
             maxRoutes: "5000",
             adminToken: "correct-horse-battery-staple",
         }, { secretKeys: ["adminToken"] });
@@ -63,6 +64,7 @@ describe("a deployment configured away from every default", () => {
             TABLE_NAME: "my-hits",
             HITCOUNTER_RESERVED_PREFIX: "/__",
             HITCOUNTER_RATE_LIMIT: "100/1m",
+            HITCOUNTER_RATE_LIMIT_RULES: "/login 5/1m; /static/ unlimited",
             HITCOUNTER_MAX_ROUTES: "5000",
             HITCOUNTER_ADMIN_TOKEN: "correct-horse-battery-staple",
         });

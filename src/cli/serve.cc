@@ -63,17 +63,23 @@ void AddServeFlags(CLI::App& command, ServeFlags& flags) {
       ->check(CLI::PositiveNumber);
   command.add_flag("--access-log", flags.access_log, "Write one JSON line per request to stdout")
       ->envname("HITCOUNTER_ACCESS_LOG");
+  AddRateLimitFlags(command, flags.rate_limits);
 }
 
 int Serve(const ServeFlags& flags) {
   Result<HostPort> listen = ParseListen(flags.listen);
   if (!listen.ok()) return Fail(listen.status());
+  ServiceOptions options;
+  options.reserved_prefix = flags.reserved_prefix;
+  Result<RateLimitPolicy> rate_limits = LoadRateLimitPolicy(flags.rate_limits);
+  if (!rate_limits.ok()) return Fail(rate_limits.status());
+  options.rate_limits = std::move(rate_limits).value();
   Result<std::unique_ptr<Store>> opened = OpenStore(flags.store);
   if (!opened.ok()) return Fail(opened.status());
   std::unique_ptr<Store> store = std::move(opened).value();
 
   SystemClock clock;
-  Service service(*store, clock, ServiceOptions{flags.reserved_prefix});
+  Service service(*store, clock, std::move(options));
   server::asio::io_context io(1);
   server::HttpServer http(
       io, service,

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string>
 
+#include "cli/rate_limit_flags.h"
 #include "cli/store_flags.h"
 
 namespace hitcounter::cli {
@@ -16,6 +17,7 @@ struct ServeFlags {
   std::string reserved_prefix = "/_";
   std::size_t max_connections = 0;  // set from the server's default
   bool access_log = false;
+  RateLimitFlags rate_limits;
 };
 
 // Declares the flags, each with its HITCOUNTER_* environment variable.

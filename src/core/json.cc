@@ -70,6 +70,27 @@ std::string ErrorJson(std::string_view error, std::string_view message) {
   return Take(buffer);
 }
 
+std::string RateLimitedJson(std::string_view route, const RateLimit& limit,
+                            std::int64_t retry_after_seconds) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.StartObject();
+  writer.Key("error");
+  WriteString(writer, "rate_limited");
+  writer.Key("message");
+  WriteString(writer, "this route's rate limit is reached; the hit was not counted");
+  writer.Key("route");
+  WriteString(writer, route);
+  writer.Key("limit");
+  writer.Int64(limit.limit);
+  writer.Key("windowSeconds");
+  writer.Int64(limit.window_seconds);
+  writer.Key("retryAfter");
+  writer.Int64(retry_after_seconds);
+  writer.EndObject();
+  return Take(buffer);
+}
+
 std::string HealthJson() { return R"({"status":"ok"})"; }
 
 }  // namespace hitcounter

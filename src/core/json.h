@@ -19,6 +19,10 @@ std::string StatsPageJson(const StatsPage& page, std::string_view next_cursor);
 // {"error":"<code>","message":"<sentence>"}
 std::string ErrorJson(std::string_view error, std::string_view message);
 
+// {"error":"rate_limited","message":..,"route":..,"limit":..,"windowSeconds":..,"retryAfter":..}
+std::string RateLimitedJson(std::string_view route, const RateLimit& limit,
+                            std::int64_t retry_after_seconds);
+
 // {"status":"ok"}
 std::string HealthJson();
 

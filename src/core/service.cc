@@ -1,5 +1,6 @@
 #include "hitcounter/service.h"
 
+#include <algorithm>
 #include <exception>
 
 #include "core/json.h"
@@ -25,6 +26,8 @@ Response ErrorFromStatus(const Status& status, std::string_view bad_input) {
       return MakeErrorResponse(503, "store_unavailable", status.message());
     case StatusCode::kInsufficientSpace:
       return MakeErrorResponse(507, "insufficient_storage", status.message());
+    case StatusCode::kResourceExhausted:
+      return MakeErrorResponse(429, "rate_limited", status.message());
     case StatusCode::kOk:
     case StatusCode::kInternal:
       break;
@@ -49,6 +52,28 @@ Response Preflight() {
                       {"Access-Control-Allow-Methods", "*"},
                       {"Access-Control-Allow-Headers", "*"},
                       {"Access-Control-Max-Age", "86400"}};
+  return response;
+}
+
+// The IETF rate-limit fields: the policy (quota q per window w seconds) and what is left of it
+// (r hits, for t seconds). One policy, named for what it limits.
+void AddRateLimitFields(Response& response, const RateLimit& limit, std::int64_t remaining,
+                        std::int64_t seconds_left) {
+  response.headers.emplace_back("RateLimit-Policy",
+                                "\"per-route\";q=" + std::to_string(limit.limit) +
+                                    ";w=" + std::to_string(limit.window_seconds));
+  response.headers.emplace_back("RateLimit", "\"per-route\";r=" + std::to_string(remaining) +
+                                                 ";t=" + std::to_string(seconds_left));
+  // Lets scripts in browsers read them (CORS hides other headers from them).
+  response.headers.emplace_back("Access-Control-Expose-Headers",
+                                "RateLimit, RateLimit-Policy, Retry-After");
+}
+
+Response RateLimited(std::string_view route, const RateLimit& limit, UnixMillis now) {
+  const std::int64_t retry_after = limit.SecondsLeft(now);
+  Response response = JsonResponse(429, RateLimitedJson(route, limit, retry_after));
+  response.headers.emplace_back("Retry-After", std::to_string(retry_after));
+  AddRateLimitFields(response, limit, 0, retry_after);
   return response;
 }
 
@@ -86,16 +111,42 @@ void Service::Handle(const Request& request, ResponseCallback done) {
                      QueryOf(request.target), done);
       return;
     }
-    store_.Increment(std::move(route).value(), clock_.Now(),
-                     [done = std::move(done)](Result<RouteStats> stats) {
-                       done(stats.ok() ? JsonResponse(200, RouteStatsJson(*stats))
-                                       : ErrorFromStatus(stats.status(), "invalid_path"));
-                     });
+    Count(std::move(route).value(), std::move(done));
     return;
   } catch (const std::exception& e) {
     early = MakeErrorResponse(500, "internal", e.what());
   }
   done(std::move(early));
+}
+
+void Service::Count(std::string route, ResponseCallback done) {
+  const UnixMillis now = clock_.Now();
+  const std::optional<RateLimit> limit = options_.rate_limits.LimitFor(route);
+  if (!limit) {
+    store_.Increment(std::move(route), now, std::nullopt,
+                     [done = std::move(done)](Result<CountedHit> hit) {
+                       done(hit.ok() ? JsonResponse(200, RouteStatsJson(hit->stats))
+                                     : ErrorFromStatus(hit.status(), "invalid_path"));
+                     });
+    return;
+  }
+  // The route is kept for the 429 body, which names it.
+  store_.Increment(route, now, limit,
+                   [done = std::move(done), route, limit = *limit, now](Result<CountedHit> hit) {
+                     if (!hit.ok() && hit.status().code() == StatusCode::kResourceExhausted) {
+                       done(RateLimited(route, limit, now));
+                       return;
+                     }
+                     if (!hit.ok()) {
+                       done(ErrorFromStatus(hit.status(), "invalid_path"));
+                       return;
+                     }
+                     Response response = JsonResponse(200, RouteStatsJson(hit->stats));
+                     AddRateLimitFields(response, limit,
+                                        std::max<std::int64_t>(0, limit.limit - hit->window_hits),
+                                        limit.SecondsLeft(now));
+                     done(std::move(response));
+                   });
 }
 
 void Service::HandleReserved(const Request& request, std::string_view endpoint,

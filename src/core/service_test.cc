@@ -169,7 +169,9 @@ TEST_F(ServiceTest, UnknownPathsUnderTheReservedPrefixAre404AndNeverCount) {
 }
 
 TEST_F(ServiceTest, TheReservedPrefixCanBeMoved) {
-  Service moved(store_, clock_, ServiceOptions{"/.hc/"});
+  ServiceOptions options;
+  options.reserved_prefix = "/.hc/";
+  Service moved(store_, clock_, options);
   Response counted;
   moved.Handle(Request{"GET", "/_stats"}, [&](Response r) { counted = std::move(r); });
   EXPECT_EQ(Json(counted)["count"].GetInt64(), 1);

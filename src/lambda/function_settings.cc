@@ -28,6 +28,20 @@ Result<FunctionSettings> FunctionSettingsFromEnv(const aws::Environment& env) {
     }
     settings.service.reserved_prefix = std::move(prefix);
   }
+  std::optional<RateLimit> default_limit;
+  if (std::string limit = Get(env, "HITCOUNTER_RATE_LIMIT"); !limit.empty()) {
+    Result<RateLimit> parsed = ParseRateLimit(limit);
+    if (!parsed.ok()) {
+      return Status::InvalidArgument("HITCOUNTER_RATE_LIMIT: " + parsed.status().message());
+    }
+    default_limit = *parsed;
+  }
+  Result<RateLimitPolicy> policy =
+      RateLimitPolicy::Make(default_limit, Get(env, "HITCOUNTER_RATE_LIMIT_RULES"));
+  if (!policy.ok()) {
+    return Status::InvalidArgument("HITCOUNTER_RATE_LIMIT_RULES: " + policy.status().message());
+  }
+  settings.service.rate_limits = std::move(policy).value();
   return settings;
 }
 

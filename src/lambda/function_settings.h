@@ -4,6 +4,9 @@
 //   AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (set by Lambda),
 //   AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL (optional): as ResolveDynamoDbSettings says
 //   HITCOUNTER_RESERVED_PREFIX  the prefix of the read-only endpoints (optional, default "/_")
+//   HITCOUNTER_RATE_LIMIT       counted hits per route and window, e.g. "100/1m" (optional)
+//   HITCOUNTER_RATE_LIMIT_RULES per-prefix overrides, "PREFIX LIMIT/WINDOW" or
+//                               "PREFIX unlimited", separated by ';' or newlines (optional)
 //
 // Pure functions of the environment passed in; safe to call from any thread.
 #ifndef HITCOUNTER_LAMBDA_FUNCTION_SETTINGS_H_

@@ -35,6 +35,29 @@ TEST(FunctionSettingsTest, TheReservedPrefixCanBeChanged) {
   EXPECT_EQ(FunctionSettingsFromEnv(env).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(FunctionSettingsTest, RateLimitsComeFromTheDefaultAndTheRules) {
+  aws::Environment env = LambdaEnvironment();
+  EXPECT_TRUE(FunctionSettingsFromEnv(env)->service.rate_limits.empty());
+  env["HITCOUNTER_RATE_LIMIT"] = "100/1m";
+  env["HITCOUNTER_RATE_LIMIT_RULES"] = "/login 5/1m; /static/ unlimited";
+  Result<FunctionSettings> settings = FunctionSettingsFromEnv(env);
+  ASSERT_TRUE(settings.ok()) << settings.status().message();
+  EXPECT_EQ(settings->service.rate_limits.LimitFor("/a"), (RateLimit{100, 60}));
+  EXPECT_EQ(settings->service.rate_limits.LimitFor("/login"), (RateLimit{5, 60}));
+  EXPECT_FALSE(settings->service.rate_limits.LimitFor("/static/x"));
+}
+
+TEST(FunctionSettingsTest, BadRateLimitsAreRefusedByName) {
+  aws::Environment env = LambdaEnvironment();
+  env["HITCOUNTER_RATE_LIMIT"] = "lots";
+  Status bad_limit = FunctionSettingsFromEnv(env).status();
+  EXPECT_NE(bad_limit.message().find("HITCOUNTER_RATE_LIMIT:"), std::string::npos);
+  env.erase("HITCOUNTER_RATE_LIMIT");
+  env["HITCOUNTER_RATE_LIMIT_RULES"] = "login 5/1m";
+  Status bad_rules = FunctionSettingsFromEnv(env).status();
+  EXPECT_NE(bad_rules.message().find("HITCOUNTER_RATE_LIMIT_RULES"), std::string::npos);
+}
+
 TEST(FunctionSettingsTest, AMissingOrBadTableNameIsRefusedByName) {
   aws::Environment env = LambdaEnvironment();
   env.erase("TABLE_NAME");

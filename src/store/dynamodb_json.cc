@@ -17,6 +17,9 @@ constexpr std::string_view kRoute = "route";
 constexpr std::string_view kCount = "count";
 constexpr std::string_view kFirstSeen = "firstSeen";
 constexpr std::string_view kLastAccess = "lastAccess";
+constexpr std::string_view kWindowStart = "windowStart";
+constexpr std::string_view kWindowMs = "windowMs";
+constexpr std::string_view kHits = "hits";
 
 void Key(Writer& w, std::string_view key) {
   w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
@@ -127,6 +130,70 @@ std::string UpdateItemRequest(std::string_view table, std::string_view route, Un
   });
 }
 
+std::string ClaimWindowRequest(std::string_view table, std::string_view route,
+                               const RateLimit& limit, UnixMillis now) {
+  return Document([&](Writer& w) {
+    Member(w, "TableName", table);
+    RouteKey(w, "Key", std::string(kWindowKeyPrefix) + std::string(route));
+    Member(w, "UpdateExpression", "SET #h = #h + :one");
+    Member(w, "ConditionExpression", "#ws = :ws AND #wm = :wm AND #h < :limit");
+    Names(w, {{"#ws", kWindowStart}, {"#wm", kWindowMs}, {"#h", kHits}});
+    Key(w, "ExpressionAttributeValues");
+    w.StartObject();
+    Typed(w, ":ws", "N", std::to_string(limit.WindowStart(now)));
+    Typed(w, ":wm", "N", std::to_string(limit.WindowMillis()));
+    Typed(w, ":one", "N", "1");
+    Typed(w, ":limit", "N", std::to_string(limit.limit));
+    w.EndObject();
+    Member(w, "ReturnValues", "UPDATED_NEW");
+  });
+}
+
+std::string StartWindowRequest(std::string_view table, std::string_view route,
+                               const RateLimit& limit, UnixMillis now) {
+  const UnixMillis start = limit.WindowStart(now);
+  return Document([&](Writer& w) {
+    Member(w, "TableName", table);
+    RouteKey(w, "Key", std::string(kWindowKeyPrefix) + std::string(route));
+    Member(w, "UpdateExpression", "SET #ws = :ws, #wm = :wm, #h = :one, #x = :exp");
+    // Never back to an older window: a process whose clock lags cannot reopen one.
+    Member(w, "ConditionExpression", "attribute_not_exists(#ws) OR #ws < :ws OR #wm <> :wm");
+    Names(w, {{"#ws", kWindowStart}, {"#wm", kWindowMs}, {"#h", kHits}, {"#x", kExpiresAt}});
+    Key(w, "ExpressionAttributeValues");
+    w.StartObject();
+    Typed(w, ":ws", "N", std::to_string(start));
+    Typed(w, ":wm", "N", std::to_string(limit.WindowMillis()));
+    Typed(w, ":one", "N", "1");
+    Typed(w, ":exp", "N", std::to_string((start + limit.WindowMillis()) / 1000));
+    w.EndObject();
+    Member(w, "ReturnValues", "UPDATED_NEW");
+  });
+}
+
+Result<std::int64_t> ParseWindowHits(std::string_view body) {
+  Result<rapidjson::Document> doc = ParseObject(body, "UpdateItem response");
+  if (!doc.ok()) return doc.status();
+  auto attributes = doc->FindMember("Attributes");
+  if (attributes == doc->MemberEnd() || !attributes->value.IsObject()) {
+    return Corrupt("UpdateItem response: no Attributes");
+  }
+  Result<std::int64_t> hits = NumberAttribute(attributes->value, kHits);
+  if (hits.ok() && *hits < 1) return Corrupt("rate-limit window: no hits");
+  return hits;
+}
+
+std::string EnableTimeToLiveRequest(std::string_view table) {
+  return Document([&](Writer& w) {
+    Member(w, "TableName", table);
+    Key(w, "TimeToLiveSpecification");
+    w.StartObject();
+    Member(w, "AttributeName", kExpiresAt);
+    Key(w, "Enabled");
+    w.Bool(true);
+    w.EndObject();
+  });
+}
+
 std::string GetItemRequest(std::string_view table, std::string_view route) {
   return Document([&](Writer& w) {
     Member(w, "TableName", table);
@@ -142,14 +209,12 @@ std::string ScanRequest(std::string_view table, std::string_view prefix,
     Member(w, "TableName", table);
     Key(w, "ConsistentRead");
     w.Bool(true);
-    if (!prefix.empty()) {
-      Member(w, "FilterExpression", "begins_with(#r, :p)");
-      Names(w, {{"#r", kRoute}});
-      Key(w, "ExpressionAttributeValues");
-      w.StartObject();
-      Typed(w, ":p", "S", prefix);
-      w.EndObject();
-    }
+    Member(w, "FilterExpression", "begins_with(#r, :p)");
+    Names(w, {{"#r", kRoute}});
+    Key(w, "ExpressionAttributeValues");
+    w.StartObject();
+    Typed(w, ":p", "S", prefix.empty() ? "/" : prefix);
+    w.EndObject();
     if (start_after) RouteKey(w, "ExclusiveStartKey", *start_after);
   });
 }

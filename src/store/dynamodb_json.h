@@ -20,6 +20,15 @@
 
 namespace hitcounter::dynamodb {
 
+// Rate-limit windows (hitcounter/rate_limit.h) are items of their own in the counter table,
+// keyed kWindowKeyPrefix + route. That is never a route (routes start with '/'), and listings
+// read only keys starting with '/', so windows never show in them. Attributes: `windowStart`
+// (N, Unix ms), `windowMs` (N), `hits` (N, counted in that window), `expiresAt` (N, Unix
+// seconds when the window ends: the table's TTL attribute, so DynamoDB deletes the windows of
+// routes no longer hit).
+inline constexpr std::string_view kWindowKeyPrefix = "rate-window:";
+inline constexpr std::string_view kExpiresAt = "expiresAt";
+
 // Read and write capacity units of a provisioned table.
 struct ProvisionedCapacity {
   std::int64_t read_units = 0;
@@ -31,11 +40,30 @@ struct ProvisionedCapacity {
 // ReturnValues ALL_NEW.
 std::string UpdateItemRequest(std::string_view table, std::string_view route, UnixMillis now);
 
+// A place for one hit in the route's current window: hits + 1 on the condition that the item
+// holds the window of `now` and fewer than limit.limit hits (else
+// ConditionalCheckFailedException). ReturnValues UPDATED_NEW.
+std::string ClaimWindowRequest(std::string_view table, std::string_view route,
+                               const RateLimit& limit, UnixMillis now);
+
+// The window of `now` with one hit in it, on the condition that the item holds no window, an
+// older one, or one of another length (else ConditionalCheckFailedException). ReturnValues
+// UPDATED_NEW.
+std::string StartWindowRequest(std::string_view table, std::string_view route,
+                               const RateLimit& limit, UnixMillis now);
+
+// The window's hits in a ClaimWindow or StartWindow response. kInternal when missing or corrupt.
+Result<std::int64_t> ParseWindowHits(std::string_view body);
+
+// Turns on the table's TTL on kExpiresAt.
+std::string EnableTimeToLiveRequest(std::string_view table);
+
 // GetItem of one route, strongly consistent.
 std::string GetItemRequest(std::string_view table, std::string_view route);
 
-// One Scan page: strongly consistent, filtered by begins_with(route, prefix) when `prefix` is
-// not empty, starting after `start_after` (the previous page's LastEvaluatedKey) when given.
+// One Scan page: strongly consistent, filtered by begins_with(route, prefix) (with "/" for an
+// empty prefix: routes only, never rate-limit windows), starting after `start_after` (the
+// previous page's LastEvaluatedKey) when given.
 std::string ScanRequest(std::string_view table, std::string_view prefix,
                         const std::optional<std::string>& start_after);
 

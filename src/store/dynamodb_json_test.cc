@@ -37,14 +37,51 @@ TEST(UpdateItemRequest, AddsOneSetsTimesAndGuardsAgainstOverflow) {
 }
 
 TEST(ScanRequest, FiltersByPrefixAndContinuesAfterTheLastKey) {
-  EXPECT_EQ(ScanRequest("hits", "", std::nullopt),
-            R"j({"TableName":"hits","ConsistentRead":true})j");
+  // No prefix still reads routes only: rate-limit windows have keys that do not start with '/'.
+  EXPECT_EQ(
+      ScanRequest("hits", "", std::nullopt),
+      R"j({"TableName":"hits","ConsistentRead":true,"FilterExpression":"begins_with(#r, :p)",)j"
+      R"j("ExpressionAttributeNames":{"#r":"route"},)j"
+      R"j("ExpressionAttributeValues":{":p":{"S":"/"}}})j");
   EXPECT_EQ(
       ScanRequest("hits", "/api/", std::string("/api/x")),
       R"j({"TableName":"hits","ConsistentRead":true,"FilterExpression":"begins_with(#r, :p)",)j"
       R"j("ExpressionAttributeNames":{"#r":"route"},)j"
       R"j("ExpressionAttributeValues":{":p":{"S":"/api/"}},)j"
       R"j("ExclusiveStartKey":{"route":{"S":"/api/x"}}})j");
+}
+
+TEST(WindowRequests, ClaimAPlaceInTheCurrentWindowOrStartTheNext) {
+  const RateLimit per_minute{5, 60};
+  const UnixMillis now = 1'795'701'907'123;  // in the window starting at ...900000
+  EXPECT_EQ(ClaimWindowRequest("hits", "/login", per_minute, now),
+            R"j({"TableName":"hits","Key":{"route":{"S":"rate-window:/login"}},)j"
+            R"j("UpdateExpression":"SET #h = #h + :one",)j"
+            R"j("ConditionExpression":"#ws = :ws AND #wm = :wm AND #h < :limit",)j"
+            R"j("ExpressionAttributeNames":{"#ws":"windowStart","#wm":"windowMs","#h":"hits"},)j"
+            R"j("ExpressionAttributeValues":{":ws":{"N":"1795701900000"},":wm":{"N":"60000"},)j"
+            R"j(":one":{"N":"1"},":limit":{"N":"5"}},"ReturnValues":"UPDATED_NEW"})j");
+  EXPECT_EQ(StartWindowRequest("hits", "/login", per_minute, now),
+            R"j({"TableName":"hits","Key":{"route":{"S":"rate-window:/login"}},)j"
+            R"j("UpdateExpression":"SET #ws = :ws, #wm = :wm, #h = :one, #x = :exp",)j"
+            R"j("ConditionExpression":"attribute_not_exists(#ws) OR #ws < :ws OR #wm <> :wm",)j"
+            R"j("ExpressionAttributeNames":{"#ws":"windowStart","#wm":"windowMs","#h":"hits",)j"
+            R"j("#x":"expiresAt"},"ExpressionAttributeValues":{":ws":{"N":"1795701900000"},)j"
+            R"j(":wm":{"N":"60000"},":one":{"N":"1"},":exp":{"N":"1795701960"}},)j"
+            R"j("ReturnValues":"UPDATED_NEW"})j");
+}
+
+TEST(ParseWindowHits, ReadsTheHitsOrCallsTheAnswerCorrupt) {
+  EXPECT_EQ(*ParseWindowHits(R"({"Attributes":{"hits":{"N":"3"}}})"), 3);
+  for (const char* bad : {"", "{}", R"({"Attributes":{}})", R"({"Attributes":{"hits":{"S":"3"}}})",
+                          R"({"Attributes":{"hits":{"N":"0"}}})"}) {
+    EXPECT_EQ(ParseWindowHits(bad).status().code(), StatusCode::kInternal) << bad;
+  }
+}
+
+TEST(EnableTimeToLiveRequest, TurnsOnExpiryOfWindows) {
+  EXPECT_EQ(EnableTimeToLiveRequest("hits"), R"j({"TableName":"hits","TimeToLiveSpecification":)j"
+                                             R"j({"AttributeName":"expiresAt","Enabled":true}})j");
 }
 
 TEST(CreateTableRequest, IsOnDemandUnlessProvisioned) {

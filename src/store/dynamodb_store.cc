@@ -146,8 +146,9 @@ Deadline DynamoDbStore::DeadlineIn(std::chrono::milliseconds budget) const {
   return limit - now < budget ? limit : now + budget;
 }
 
-void DynamoDbStore::Increment(std::string route, UnixMillis now, IncrementCallback done) {
-  PendingHit hit{std::move(route), now, DeadlineIn(settings_.call_timeout), std::move(done)};
+void DynamoDbStore::Increment(std::string route, UnixMillis now, std::optional<RateLimit> limit,
+                              IncrementCallback done) {
+  PendingHit hit{std::move(route), now, limit, DeadlineIn(settings_.call_timeout), std::move(done)};
   if (settings_.workers == 0) {
     ClientLease client(*this);
     hit.done(Apply(*client, hit));
@@ -182,10 +183,40 @@ void DynamoDbStore::WorkerLoop() {
   }
 }
 
-Result<RouteStats> DynamoDbStore::Apply(AwsJsonClient& client, const PendingHit& hit) {
+Result<CountedHit> DynamoDbStore::Apply(AwsJsonClient& client, const PendingHit& hit) {
   if (std::chrono::steady_clock::now() >= hit.deadline) {
     return Status::Unavailable("the hit waited too long for DynamoDB; it was not counted");
   }
+  std::int64_t window_hits = 0;
+  if (hit.limit) {
+    Result<std::int64_t> claimed = ClaimWindow(client, hit);
+    if (!claimed.ok()) return claimed.status();
+    window_hits = *claimed;
+  }
+  Result<RouteStats> stats = Count(client, hit);
+  if (!stats.ok()) return stats.status();
+  return CountedHit{std::move(stats).value(), window_hits};
+}
+
+// The current window's hits with this one, or kResourceExhausted when it is full. Tries the
+// current window, then a new one, then the current one again (another process may have
+// started it in between); failing all three, the window holds the limit already.
+Result<std::int64_t> DynamoDbStore::ClaimWindow(AwsJsonClient& client, const PendingHit& hit) {
+  for (bool current : {true, false, true}) {
+    std::string request =
+        current ? dynamodb::ClaimWindowRequest(settings_.table, hit.route, *hit.limit, hit.now)
+                : dynamodb::StartWindowRequest(settings_.table, hit.route, *hit.limit, hit.now);
+    AwsCallResult call = client.Call("UpdateItem", request, hit.deadline, Replay::kNever);
+    if (call.error && call.error->type == "ConditionalCheckFailedException") continue;
+    if (!call.status.ok()) return Failure("UpdateItem", call);
+    Result<std::int64_t> hits = dynamodb::ParseWindowHits(call.body);
+    if (!hits.ok()) return Report(hits.status(), "corrupt window");
+    return hits;
+  }
+  return Status::ResourceExhausted("the route's rate limit is reached in this window");
+}
+
+Result<RouteStats> DynamoDbStore::Count(AwsJsonClient& client, const PendingHit& hit) {
   AwsCallResult call =
       client.Call("UpdateItem", dynamodb::UpdateItemRequest(settings_.table, hit.route, hit.now),
                   hit.deadline, Replay::kNever);

@@ -7,6 +7,11 @@
 // DescribeTable. List scans the table (DynamoDB cannot sort): see List below and
 // docs/DYNAMODB.md for its cost.
 //
+// A rate-limited hit first claims a place in its route's window item (dynamodb_json.h) with a
+// conditional UpdateItem, and is counted only once it has one: no window ever holds more than
+// the limit, whatever the number of processes. That is one more round trip per limited hit. A
+// claimed place whose count then fails stays used: the window can only count fewer hits.
+//
 // Threads. Increment must not block its caller (the standalone server calls it from its only
 // I/O thread): hits go to a bounded queue served by `workers` threads, each with its own
 // kept-alive connection; a full queue refuses the hit at once with kUnavailable. With
@@ -97,7 +102,8 @@ class DynamoDbStore final : public Store {
   // Finishes the queued hits (each within its deadline), then stops the workers.
   ~DynamoDbStore() override;
 
-  void Increment(std::string route, UnixMillis now, IncrementCallback done) override;
+  void Increment(std::string route, UnixMillis now, std::optional<RateLimit> limit,
+                 IncrementCallback done) override;
   Result<RouteStats> Get(const std::string& route) override;
   // Scans every item under query.prefix (up to kMaxScannedItems read), keeps the page asked
   // for in memory and returns it: same order, ties and keyset cursors as every store.
@@ -113,6 +119,7 @@ class DynamoDbStore final : public Store {
   struct PendingHit {
     std::string route;
     UnixMillis now;
+    std::optional<RateLimit> limit;
     aws::Deadline deadline;
     IncrementCallback done;
   };
@@ -123,7 +130,9 @@ class DynamoDbStore final : public Store {
   std::unique_ptr<aws::AwsJsonClient> NewClient();
   aws::Deadline DeadlineIn(std::chrono::milliseconds budget) const;
   void WorkerLoop();
-  Result<RouteStats> Apply(aws::AwsJsonClient& client, const PendingHit& hit);
+  Result<CountedHit> Apply(aws::AwsJsonClient& client, const PendingHit& hit);
+  Result<std::int64_t> ClaimWindow(aws::AwsJsonClient& client, const PendingHit& hit);
+  Result<RouteStats> Count(aws::AwsJsonClient& client, const PendingHit& hit);
   Status Failure(std::string_view operation, const aws::AwsCallResult& call);
   Status Report(Status status, std::string_view kind);
   void MarkHealthy();

@@ -149,11 +149,11 @@ TEST_P(DynamoDbStoreTest, InlineModeAnswersOnTheCallersThreadOverOneKeptConnecti
   const std::thread::id caller = std::this_thread::get_id();
   for (int i = 1; i <= 20; ++i) {
     bool called = false;
-    store->Increment("/inline", kT0, [&](Result<RouteStats> result) {
+    store->Increment("/inline", kT0, std::nullopt, [&](Result<CountedHit> result) {
       called = true;
       EXPECT_EQ(std::this_thread::get_id(), caller);
       ASSERT_TRUE(result.ok()) << result.status().message();
-      EXPECT_EQ(result->count, i);
+      EXPECT_EQ(result->stats.count, i);
     });
     EXPECT_TRUE(called) << "the callback ran after Increment returned";
   }

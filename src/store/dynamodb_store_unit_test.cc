@@ -16,10 +16,10 @@ using std::chrono::milliseconds;
 constexpr UnixMillis kT0 = 1'795'701'907'123;
 
 // The store contract's helper, without linking the contract suite into this binary.
-Result<RouteStats> IncrementAndWait(Store& store, std::string route, UnixMillis now) {
-  std::promise<Result<RouteStats>> promise;
-  store.Increment(std::move(route), now,
-                  [&promise](Result<RouteStats> result) { promise.set_value(std::move(result)); });
+Result<CountedHit> IncrementAndWait(Store& store, std::string route, UnixMillis now) {
+  std::promise<Result<CountedHit>> promise;
+  store.Increment(std::move(route), now, std::nullopt,
+                  [&promise](Result<CountedHit> result) { promise.set_value(std::move(result)); });
   return promise.get_future().get();
 }
 
@@ -82,11 +82,12 @@ class DynamoDbStoreUnitTest : public ::testing::Test {
 TEST_F(DynamoDbStoreUnitTest, AFullQueueRefusesAtOnceWithoutBlockingTheCaller) {
   auto store = Open(/*workers=*/1, /*max_queued=*/2);
   Close();
-  std::vector<std::future<Result<RouteStats>>> pending;
+  std::vector<std::future<Result<CountedHit>>> pending;
   auto hit = [&] {
-    auto promise = std::make_shared<std::promise<Result<RouteStats>>>();
+    auto promise = std::make_shared<std::promise<Result<CountedHit>>>();
     pending.push_back(promise->get_future());
-    store->Increment("/a", kT0, [promise](Result<RouteStats> r) { promise->set_value(r); });
+    store->Increment("/a", kT0, std::nullopt,
+                     [promise](Result<CountedHit> r) { promise->set_value(r); });
   };
   hit();  // taken by the worker, which waits at the gate
   {
@@ -97,7 +98,7 @@ TEST_F(DynamoDbStoreUnitTest, AFullQueueRefusesAtOnceWithoutBlockingTheCaller) {
   hit();  // the queue is full now
   hit();
   ASSERT_EQ(pending[3].wait_for(milliseconds(0)), std::future_status::ready);
-  Result<RouteStats> refused = pending[3].get();
+  Result<CountedHit> refused = pending[3].get();
   EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(refused.status().message().find("waiting"), std::string::npos);
   OpenGate();
@@ -107,7 +108,7 @@ TEST_F(DynamoDbStoreUnitTest, AFullQueueRefusesAtOnceWithoutBlockingTheCaller) {
 TEST_F(DynamoDbStoreUnitTest, AHitPastItsDeadlineIsNotSent) {
   auto store = Open(/*workers=*/0, 1);
   store->SetDeadline(std::chrono::steady_clock::now() - milliseconds(1));
-  Result<RouteStats> late = IncrementAndWait(*store, "/a", kT0);
+  Result<CountedHit> late = IncrementAndWait(*store, "/a", kT0);
   EXPECT_EQ(late.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(gate_.waiting, 0);
   store->SetDeadline(aws::Deadline::max());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <thread>
 
 namespace hitcounter {
@@ -61,6 +62,28 @@ Status WaitUntilActive(AwsJsonClient& client, const DynamoDbSettings& settings, 
   }
 }
 
+// Turns on TTL for rate-limit windows. Already on is fine; so is an engine that has no TTL.
+Status EnableWindowExpiry(AwsJsonClient& client, const DynamoDbSettings& settings,
+                          Deadline deadline) {
+  AwsCallResult call = client.Call(
+      "UpdateTimeToLive", dynamodb::EnableTimeToLiveRequest(settings.table),
+      std::min(deadline, std::chrono::steady_clock::now() + settings.call_timeout), Replay::kSafe);
+  if (call.status.ok()) return Status::Ok();
+  if (call.error && call.error->type == "ValidationException" &&
+      call.error->message.find("already enabled") != std::string::npos) {
+    return Status::Ok();
+  }
+  if (call.error && call.error->type == "UnknownOperationException") {
+    std::fprintf(stderr,
+                 "hitcounter: warning: %s has no TTL (UpdateTimeToLive is unknown to this "
+                 "engine); rate-limit windows will not expire\n",
+                 Where(settings).c_str());
+    return Status::Ok();
+  }
+  return Status::Unavailable(
+      Where(settings) + ": cannot turn on TTL for rate-limit windows: " + call.status.message());
+}
+
 }  // namespace
 
 Result<dynamodb::ProvisionedCapacity> ParseProvisionedCapacity(std::string_view text) {
@@ -92,7 +115,8 @@ Status CreateDynamoDbTable(const DynamoDbSettings& settings,
   if (!call.status.ok() && !exists) {
     return Status::Unavailable(Where(settings) + ": " + call.status.message());
   }
-  return WaitUntilActive(client, settings, deadline);
+  if (Status active = WaitUntilActive(client, settings, deadline); !active.ok()) return active;
+  return EnableWindowExpiry(client, settings, deadline);
 }
 
 }  // namespace hitcounter

@@ -27,9 +27,11 @@ inline constexpr std::chrono::milliseconds kMaxTablePoll{2'000};
 Result<dynamodb::ProvisionedCapacity> ParseProvisionedCapacity(std::string_view text);
 
 // Creates settings.table keyed by `route` (string): on demand (PAY_PER_REQUEST) when
-// `provisioned` is not given. Then waits until DescribeTable says ACTIVE, at most `wait`.
-// Idempotent: when the table already exists (ResourceInUseException) it only waits, after
-// checking that its key is `route` (string).
+// `provisioned` is not given. Then waits until DescribeTable says ACTIVE, at most `wait`, and
+// turns on TTL on dynamodb::kExpiresAt, which expires rate-limit windows (an engine without
+// TTL, such as dynalite, gets a warning on stderr: its windows stay, one item per limited
+// route). Idempotent: when the table already exists (ResourceInUseException) it only waits,
+// after checking that its key is `route` (string), and turns TTL on if it is not yet.
 //
 // OK once the table is ACTIVE. kInvalidArgument when a table of that name exists with another
 // key; kUnavailable (naming table and region) when DynamoDB refuses or cannot be reached, or the

@@ -24,6 +24,16 @@ constexpr std::array kMigrations = {
     R"sql(
       CREATE INDEX counters_by_count ON counters (count, route);
     )sql",
+    // 3: each rate-limited route's current window (hitcounter/rate_limit.h). Kept apart from
+    // the counters so listings never see it; rows of ended windows are deleted by the store.
+    R"sql(
+      CREATE TABLE rate_windows (
+        route        TEXT    PRIMARY KEY NOT NULL,
+        window_start INTEGER NOT NULL,  -- Unix milliseconds, UTC
+        window_ms    INTEGER NOT NULL,
+        hits         INTEGER NOT NULL   -- counted in this window
+      ) WITHOUT ROWID;
+    )sql",
 };
 
 Result<int> UserVersion(sqlite3* db) {

@@ -26,6 +26,24 @@ constexpr std::string_view kUpsertSql = R"sql(
 
 constexpr std::string_view kReadBackSql = "SELECT count, first_seen FROM counters WHERE route = ?1";
 
+// A limited hit's place in its window (?2 its start, ?3 its length): a new window starts at
+// one hit; the current one grows by one unless it holds ?4 (the limit) already, and then no
+// row changes. The SET expressions read the row as it was before the update.
+constexpr std::string_view kClaimWindowSql = R"sql(
+  INSERT INTO rate_windows (route, window_start, window_ms, hits) VALUES (?1, ?2, ?3, 1)
+  ON CONFLICT (route) DO UPDATE SET
+    hits = CASE WHEN window_start = excluded.window_start AND window_ms = excluded.window_ms
+                THEN hits + 1 ELSE 1 END,
+    window_start = excluded.window_start,
+    window_ms = excluded.window_ms
+  WHERE window_start <> excluded.window_start OR window_ms <> excluded.window_ms OR hits < ?4
+)sql";
+
+constexpr std::string_view kWindowHitsSql = "SELECT hits FROM rate_windows WHERE route = ?1";
+
+constexpr std::string_view kSweepWindowsSql =
+    "DELETE FROM rate_windows WHERE window_start + window_ms <= ?1";
+
 constexpr std::string_view kGetSql =
     "SELECT route, count, first_seen, last_access FROM counters WHERE route = ?1";
 
@@ -122,6 +140,9 @@ Status SqliteStore::PrepareStatements() {
   const Wanted wanted[] = {
       {write_db_.get(), kUpsertSql, &upsert_},
       {write_db_.get(), kReadBackSql, &read_back_},
+      {write_db_.get(), kClaimWindowSql, &claim_window_},
+      {write_db_.get(), kWindowHitsSql, &window_hits_},
+      {write_db_.get(), kSweepWindowsSql, &sweep_windows_},
       {write_db_.get(), "BEGIN IMMEDIATE", &begin_},
       {write_db_.get(), "COMMIT", &commit_},
       {write_db_.get(), "ROLLBACK", &rollback_},
@@ -138,7 +159,8 @@ Status SqliteStore::PrepareStatements() {
   return Status::Ok();
 }
 
-void SqliteStore::Increment(std::string route, UnixMillis now, IncrementCallback done) {
+void SqliteStore::Increment(std::string route, UnixMillis now, std::optional<RateLimit> limit,
+                            IncrementCallback done) {
   Status refused;
   {
     std::lock_guard lock(queue_mutex_);
@@ -147,7 +169,7 @@ void SqliteStore::Increment(std::string route, UnixMillis now, IncrementCallback
     } else if (queue_.size() >= kMaxQueuedHits) {
       refused = Status::Unavailable("too many hits are waiting for the disk; try again");
     } else {
-      queue_.push_back(PendingHit{std::move(route), now, std::move(done)});
+      queue_.push_back(PendingHit{std::move(route), now, limit, std::move(done)});
       // Wake the writer only when it sleeps: while it commits, the queue just fills.
       if (writer_waiting_) queue_ready_.notify_one();
       return;
@@ -181,17 +203,21 @@ void SqliteStore::WriterLoop() {
 
 void SqliteStore::CommitBatch(std::vector<PendingHit>& batch) {
   sqlite3* db = write_db_.get();
-  std::vector<Result<RouteStats>> results;
+  std::vector<Result<CountedHit>> results;
   results.reserve(batch.size());
   Status status = Step(db, begin_.get(), "cannot begin a transaction");
   for (std::size_t i = 0; status.ok() && i < batch.size(); ++i) {
-    Result<RouteStats> result = Upsert(batch[i]);
-    // A refused hit (overflow) leaves the transaction intact; a failed statement does not.
-    if (!result.ok() && result.status().code() != StatusCode::kOutOfRange) {
+    Result<CountedHit> result = Apply(batch[i]);
+    // A refused hit (overflow, rate limit) leaves the transaction intact; a failed statement
+    // does not.
+    StatusCode code = result.status().code();
+    if (code != StatusCode::kOk && code != StatusCode::kOutOfRange &&
+        code != StatusCode::kResourceExhausted) {
       status = result.status();
     }
     results.push_back(std::move(result));
   }
+  if (status.ok()) status = SweepEndedWindows(batch.front().now);
   if (status.ok()) status = Step(db, commit_.get(), "cannot commit");
   if (!status.ok() && !sqlite3_get_autocommit(db)) {
     (void)Step(db, rollback_.get(), "cannot roll back");
@@ -201,8 +227,56 @@ void SqliteStore::CommitBatch(std::vector<PendingHit>& batch) {
     last_commit_ = status;
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    batch[i].done(status.ok() ? std::move(results[i]) : Result<RouteStats>(status));
+    batch[i].done(status.ok() ? std::move(results[i]) : Result<CountedHit>(status));
   }
+}
+
+Result<CountedHit> SqliteStore::Apply(const PendingHit& hit) {
+  std::int64_t window_hits = 0;
+  if (hit.limit) {
+    Result<std::int64_t> claimed = ClaimWindow(hit);
+    if (!claimed.ok()) return claimed.status();
+    window_hits = *claimed;
+  }
+  Result<RouteStats> stats = Upsert(hit);
+  if (!stats.ok()) return stats.status();
+  return CountedHit{std::move(stats).value(), window_hits};
+}
+
+// The hits in the window after this one, or kResourceExhausted when the window is full.
+Result<std::int64_t> SqliteStore::ClaimWindow(const PendingHit& hit) {
+  sqlite3* db = write_db_.get();
+  {
+    sqlite3_stmt* claim = claim_window_.get();
+    ResetOnExit reset(claim);
+    BindText(claim, 1, hit.route);
+    sqlite3_bind_int64(claim, 2, hit.limit->WindowStart(hit.now));
+    sqlite3_bind_int64(claim, 3, hit.limit->WindowMillis());
+    sqlite3_bind_int64(claim, 4, hit.limit->limit);
+    int code = sqlite3_step(claim);
+    if (code != SQLITE_DONE) return ErrorStatus(db, code, "cannot check the rate limit");
+    if (sqlite3_changes(db) == 0) {
+      return Status::ResourceExhausted("the route's rate limit is reached in this window");
+    }
+  }
+  sqlite3_stmt* read_back = window_hits_.get();
+  ResetOnExit reset(read_back);
+  BindText(read_back, 1, hit.route);
+  int code = sqlite3_step(read_back);
+  if (code != SQLITE_ROW) return ErrorStatus(db, code, "cannot read the rate limit back");
+  return sqlite3_column_int64(read_back, 0);
+}
+
+// At most once per kRateWindowSweepMillis, inside the batch's transaction.
+Status SqliteStore::SweepEndedWindows(UnixMillis now) {
+  if (now < next_sweep_) return Status::Ok();
+  next_sweep_ = now + kRateWindowSweepMillis;
+  sqlite3_stmt* sweep = sweep_windows_.get();
+  ResetOnExit reset(sweep);
+  sqlite3_bind_int64(sweep, 1, now);
+  int code = sqlite3_step(sweep);
+  if (code != SQLITE_DONE) return ErrorStatus(write_db_.get(), code, "cannot sweep rate windows");
+  return Status::Ok();
 }
 
 Result<RouteStats> SqliteStore::Upsert(const PendingHit& hit) {

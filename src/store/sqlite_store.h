@@ -13,6 +13,11 @@
 // Several processes may share one file (SQLite locks it); counts stay exact because every hit
 // is a single upsert.
 //
+// Rate limits: a limited hit first claims a place in its route's window (table rate_windows,
+// one row per route) and counts only if it got one, both in the hit's transaction, so the
+// check and the count commit together or not at all. The writer deletes the rows of ended
+// windows every kRateWindowSweepMillis.
+//
 // Thread safety: all methods may be called from any thread. Callbacks run on the writer
 // thread and must not block for long: they delay the next batch.
 #ifndef HITCOUNTER_STORE_SQLITE_STORE_H_
@@ -42,6 +47,9 @@ inline constexpr std::size_t kMaxQueuedHits = 100'000;
 // How long a statement waits for another process's lock on the file before failing.
 inline constexpr int kBusyTimeoutMillis = 5'000;
 
+// How often the writer deletes the rows of ended rate-limit windows.
+inline constexpr UnixMillis kRateWindowSweepMillis = 60'000;
+
 class SqliteStore final : public Store {
  public:
   // Opens or creates the database at `path` and migrates its schema.
@@ -50,7 +58,8 @@ class SqliteStore final : public Store {
   // Commits every queued hit, then stops the writer.
   ~SqliteStore() override;
 
-  void Increment(std::string route, UnixMillis now, IncrementCallback done) override;
+  void Increment(std::string route, UnixMillis now, std::optional<RateLimit> limit,
+                 IncrementCallback done) override;
   Result<RouteStats> Get(const std::string& route) override;
   Result<StatsPage> List(const StatsQuery& query) override;
   Status CheckHealth() override;
@@ -62,6 +71,7 @@ class SqliteStore final : public Store {
   struct PendingHit {
     std::string route;
     UnixMillis now;
+    std::optional<RateLimit> limit;
     IncrementCallback done;
   };
 
@@ -69,11 +79,18 @@ class SqliteStore final : public Store {
   Status PrepareStatements();
   void WriterLoop();
   void CommitBatch(std::vector<PendingHit>& batch);
+  Result<CountedHit> Apply(const PendingHit& hit);
+  Result<std::int64_t> ClaimWindow(const PendingHit& hit);
   Result<RouteStats> Upsert(const PendingHit& hit);
+  Status SweepEndedWindows(UnixMillis now);
 
   sqlite::Database write_db_;
   sqlite::Statement upsert_;
   sqlite::Statement read_back_;
+  sqlite::Statement claim_window_;
+  sqlite::Statement window_hits_;
+  sqlite::Statement sweep_windows_;
+  UnixMillis next_sweep_ = 0;  // writer thread only
   sqlite::Statement begin_;
   sqlite::Statement commit_;
   sqlite::Statement rollback_;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <future>
 #include <limits>
+#include <vector>
 
 #include "store/sqlite_schema.h"
 #include "tests/store_contract.h"
@@ -40,6 +41,35 @@ constexpr UnixMillis kT0 = 1'795'701'907'123;
 void ExecOrFail(sqlite3* db, const char* sql) {
   char* error = nullptr;
   ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &error), SQLITE_OK) << error;
+}
+
+// Rows of rate_windows, read straight from the file.
+std::vector<std::string> WindowRoutes(const std::string& path) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  std::vector<std::string> routes;
+  sqlite3_exec(
+      db, "SELECT route FROM rate_windows ORDER BY route",
+      [](void* out, int, char** values, char**) {
+        static_cast<std::vector<std::string>*>(out)->push_back(values[0]);
+        return 0;
+      },
+      &routes, nullptr);
+  sqlite3_close(db);
+  return routes;
+}
+
+TEST(SqliteStore, EndedRateLimitWindowsAreDeleted) {
+  TempDir dir;
+  std::string path = dir.path() + "/windows.db";
+  auto store = std::move(SqliteStore::Open(path)).value();
+  const RateLimit per_second{1, 1};
+  ASSERT_TRUE(testing::IncrementWithin(*store, "/a", kT0, per_second).ok());
+  EXPECT_EQ(WindowRoutes(path), std::vector<std::string>{"/a"});
+  ASSERT_TRUE(
+      testing::IncrementWithin(*store, "/b", kT0 + kRateWindowSweepMillis, per_second).ok());
+  EXPECT_EQ(WindowRoutes(path), std::vector<std::string>{"/b"});  // /a's window ended long ago
+  EXPECT_EQ(store->Get("/a")->count, 1);                          // its count stays
 }
 
 TEST(SqliteStore, CountsSurviveClosingAndReopening) {
@@ -114,11 +144,13 @@ TEST(SqliteStore, ACountAtItsMaximumIsRefusedAndOtherHitsInTheBatchStillCount) {
     ExecOrFail(db, "UPDATE counters SET count = 9223372036854775807 WHERE route = '/full'");
     sqlite3_close(db);
   }
-  std::promise<Result<RouteStats>> full, other;
-  store->Increment("/full", kT0, [&](Result<RouteStats> r) { full.set_value(std::move(r)); });
-  store->Increment("/other", kT0, [&](Result<RouteStats> r) { other.set_value(std::move(r)); });
+  std::promise<Result<CountedHit>> full, other;
+  store->Increment("/full", kT0, std::nullopt,
+                   [&](Result<CountedHit> r) { full.set_value(std::move(r)); });
+  store->Increment("/other", kT0, std::nullopt,
+                   [&](Result<CountedHit> r) { other.set_value(std::move(r)); });
   EXPECT_EQ(full.get_future().get().status().code(), StatusCode::kOutOfRange);
-  EXPECT_EQ(other.get_future().get()->count, 1);
+  EXPECT_EQ(other.get_future().get()->stats.count, 1);
   EXPECT_EQ(store->Get("/full")->count, std::numeric_limits<std::int64_t>::max());
 }
 
@@ -136,7 +168,8 @@ TEST(SqliteStore, CloseCommitsEveryQueuedHit) {
   {
     auto store = std::move(SqliteStore::Open(path)).value();
     for (int i = 0; i < 3000; ++i) {
-      store->Increment("/q", kT0, [&](Result<RouteStats> r) { acknowledged += r.ok() ? 1 : 0; });
+      store->Increment("/q", kT0, std::nullopt,
+                       [&](Result<CountedHit> r) { acknowledged += r.ok() ? 1 : 0; });
     }
   }
   EXPECT_EQ(acknowledged.load(), 3000);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "store/dynamodb_test_support.h"
@@ -46,6 +47,7 @@ std::string HttpApiEvent(const std::string& method, const std::string& raw_path,
 struct ProxyAnswer {
   int status = 0;
   std::string content_type;
+  std::map<std::string, std::string> headers;  // as sent
   rapidjson::Document body;
 };
 
@@ -69,6 +71,8 @@ ProxyAnswer ReadProxyAnswer(const std::optional<RuntimeApiEmulator::Outcome>& ou
   answer.status = json["statusCode"].GetInt();
   for (const auto& [name, value] : json["headers"].GetObject()) {
     EXPECT_TRUE(value.IsString()) << outcome->body;
+    if (!value.IsString()) continue;
+    answer.headers[name.GetString()] = value.GetString();
     if (std::string_view(name.GetString()) == "Content-Type") {
       answer.content_type = value.GetString();
     }
@@ -101,8 +105,8 @@ class BootstrapTest : public ::testing::Test {
             "AWS_SHARED_CREDENTIALS_FILE=" + zip_->dir() + "/no-credentials"};
   }
 
-  // A new table on `engine`, and the function started on it.
-  void StartFunction(LocalDynamoDb& engine) {
+  // A new table on `engine`, and the function started on it with `extra_env`.
+  void StartFunction(LocalDynamoDb& engine, const std::vector<std::string>& extra_env = {}) {
     table_ = UniqueTableName("lambda");
     settings_ = SettingsFor(engine, table_);
     // DynamoDB Local's first calls can take seconds on a loaded machine; creating is idempotent.
@@ -112,7 +116,9 @@ class BootstrapTest : public ::testing::Test {
       if (created.ok()) break;
     }
     ASSERT_TRUE(created.ok()) << created.message();
-    function_ = Launch(FunctionEnvironment(engine, table_));
+    std::vector<std::string> env = FunctionEnvironment(engine, table_);
+    env.insert(env.end(), extra_env.begin(), extra_env.end());
+    function_ = Launch(env);
     ASSERT_NE(function_, nullptr);
   }
 
@@ -218,6 +224,31 @@ TEST_F(BootstrapTest, TheSameRequestCountsOnceUnderOneRouteWhicheverDoorItUsed) 
   EXPECT_EQ(CountInTable("/q?x"), 2);
   EXPECT_EQ(CountInTable("/_stats"), 0);
   EXPECT_EQ(CountInTable("/_health"), 0);
+}
+
+TEST_F(BootstrapTest, AHitOverTheRateLimitIsAProxy429WithItsHeaders) {
+  LocalDynamoDb* engine = SharedEngine(Engine::kDynamoDbLocal);
+  ASSERT_NE(engine, nullptr);
+  ASSERT_NO_FATAL_FAILURE(StartFunction(
+      *engine, {"HITCOUNTER_RATE_LIMIT=2/1d", "HITCOUNTER_RATE_LIMIT_RULES=/open unlimited"}));
+  ProxyAnswer first = Invoke(RestEvent("GET", "/login"));
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(first.headers["RateLimit-Policy"], "\"per-route\";q=2;w=86400");
+  EXPECT_EQ(first.headers["RateLimit"].rfind("\"per-route\";r=1;t=", 0), 0u);
+  ExpectHit(HttpApiEvent("POST", "/login"), "/login", 2);
+  ProxyAnswer refused = Invoke(RestEvent("GET", "/login"));
+  ASSERT_EQ(refused.status, 429);
+  EXPECT_EQ(refused.content_type, "application/json");
+  ASSERT_TRUE(refused.body.IsObject());
+  EXPECT_STREQ(refused.body["error"].GetString(), "rate_limited");
+  EXPECT_STREQ(refused.body["route"].GetString(), "/login");
+  EXPECT_EQ(refused.body["limit"].GetInt(), 2);
+  EXPECT_EQ(refused.body["windowSeconds"].GetInt(), 86400);
+  const std::string retry_after = refused.headers["Retry-After"];
+  EXPECT_EQ(retry_after, std::to_string(refused.body["retryAfter"].GetInt()));
+  EXPECT_EQ(refused.headers["RateLimit"], "\"per-route\";r=0;t=" + retry_after);
+  for (int i = 1; i <= 3; ++i) ExpectHit(RestEvent("GET", "/open"), "/open", i);
+  EXPECT_EQ(CountInTable("/login"), 2);
 }
 
 TEST_F(BootstrapTest, MalformedEventsAreAnsweredAndTheNextInvocationStillCounts) {

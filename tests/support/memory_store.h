@@ -20,8 +20,9 @@ class MemoryStore final : public Store {
     failure_ = std::move(status);
   }
 
-  void Increment(std::string route, UnixMillis now, IncrementCallback done) override {
-    Result<RouteStats> result = IncrementLocked(std::move(route), now);
+  void Increment(std::string route, UnixMillis now, std::optional<RateLimit> limit,
+                 IncrementCallback done) override {
+    Result<CountedHit> result = IncrementLocked(std::move(route), now, limit);
     done(std::move(result));
   }
 
@@ -77,20 +78,34 @@ class MemoryStore final : public Store {
   }
 
  private:
-  Result<RouteStats> IncrementLocked(std::string route, UnixMillis now) {
+  struct Window {
+    UnixMillis start = 0;
+    std::int64_t hits = 0;
+  };
+
+  Result<CountedHit> IncrementLocked(std::string route, UnixMillis now,
+                                     const std::optional<RateLimit>& limit) {
     std::lock_guard lock(mutex_);
     if (!failure_.ok()) return failure_;
+    std::int64_t window_hits = 0;
+    if (limit) {
+      Window& window = windows_[route];
+      if (window.start != limit->WindowStart(now)) window = Window{limit->WindowStart(now), 0};
+      if (window.hits >= limit->limit) return Status::ResourceExhausted("rate limited");
+      window_hits = ++window.hits;
+    }
     auto [it, inserted] = routes_.try_emplace(route, RouteStats{route, 0, now, now});
     if (it->second.count == std::numeric_limits<std::int64_t>::max()) {
       return Status::OutOfRange("the count of this route is at its maximum");
     }
     ++it->second.count;
     it->second.last_access = now;
-    return it->second;
+    return CountedHit{it->second, window_hits};
   }
 
   std::mutex mutex_;
   std::map<std::string, RouteStats> routes_;
+  std::map<std::string, Window> windows_;
   Status failure_;
 };
 
