@@ -63,21 +63,30 @@ void AddServeFlags(CLI::App& command, ServeFlags& flags) {
       ->check(CLI::PositiveNumber);
   command.add_flag("--access-log", flags.access_log, "Write one JSON line per request to stdout")
       ->envname("HITCOUNTER_ACCESS_LOG");
+  // No default is shown and the value is never printed: it is a secret. Prefer the environment
+  // variable, which other users of the machine cannot read in the process list.
+  command
+      .add_option("--admin-token", flags.admin_token,
+                  "Token that /_stats, /_dashboard and /_metrics require (Bearer, or the "
+                  "password of HTTP Basic); default: none, they are open")
+      ->envname("HITCOUNTER_ADMIN_TOKEN");
 }
 
 int Serve(const ServeFlags& flags) {
   Result<HostPort> listen = ParseListen(flags.listen);
   if (!listen.ok()) return Fail(listen.status());
-  Result<std::unique_ptr<Store>> opened = OpenStore(flags.store);
+  Metrics metrics;  // outlives the store, the service and the server, which record into it
+  Result<std::unique_ptr<Store>> opened = OpenStore(flags.store, &metrics);
   if (!opened.ok()) return Fail(opened.status());
   std::unique_ptr<Store> store = std::move(opened).value();
 
   SystemClock clock;
-  Service service(*store, clock, ServiceOptions{flags.reserved_prefix});
+  Service service(*store, clock,
+                  ServiceOptions{flags.reserved_prefix, flags.admin_token, &metrics});
   server::asio::io_context io(1);
   server::HttpServer http(
       io, service,
-      server::ServerOptions{flags.max_connections, flags.access_log ? stdout : nullptr});
+      server::ServerOptions{flags.max_connections, flags.access_log ? stdout : nullptr, &metrics});
   Result<server::tcp::endpoint> bound = http.Listen(listen->host, listen->port);
   if (!bound.ok()) return Fail(bound.status());
 

@@ -16,6 +16,7 @@ struct ServeFlags {
   std::string reserved_prefix = "/_";
   std::size_t max_connections = 0;  // set from the server's default
   bool access_log = false;
+  std::string admin_token;  // empty: the read-only endpoints are open
 };
 
 // Declares the flags, each with its HITCOUNTER_* environment variable.

@@ -28,6 +28,7 @@ Result<FunctionSettings> FunctionSettingsFromEnv(const aws::Environment& env) {
     }
     settings.service.reserved_prefix = std::move(prefix);
   }
+  settings.service.admin_token = Get(env, "HITCOUNTER_ADMIN_TOKEN");
   return settings;
 }
 

@@ -4,6 +4,11 @@
 //   AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (set by Lambda),
 //   AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL (optional): as ResolveDynamoDbSettings says
 //   HITCOUNTER_RESERVED_PREFIX  the prefix of the read-only endpoints (optional, default "/_")
+//   HITCOUNTER_ADMIN_TOKEN      the token guarding {prefix}stats and {prefix}dashboard
+//                               (optional; set by infra/ from a Pulumi secret)
+//
+// {prefix}metrics answers 404 in the function: each instance would report only its own few
+// requests, and CloudWatch already has the function's invocations, errors and duration.
 //
 // Pure functions of the environment passed in; safe to call from any thread.
 #ifndef HITCOUNTER_LAMBDA_FUNCTION_SETTINGS_H_

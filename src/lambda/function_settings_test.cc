@@ -35,6 +35,13 @@ TEST(FunctionSettingsTest, TheReservedPrefixCanBeChanged) {
   EXPECT_EQ(FunctionSettingsFromEnv(env).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(FunctionSettingsTest, TheAdminTokenComesFromTheEnvironment) {
+  aws::Environment env = LambdaEnvironment();
+  EXPECT_EQ(FunctionSettingsFromEnv(env)->service.admin_token, "");
+  env["HITCOUNTER_ADMIN_TOKEN"] = "s3cret";
+  EXPECT_EQ(FunctionSettingsFromEnv(env)->service.admin_token, "s3cret");
+}
+
 TEST(FunctionSettingsTest, AMissingOrBadTableNameIsRefusedByName) {
   aws::Environment env = LambdaEnvironment();
   env.erase("TABLE_NAME");

@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "hitcounter/metrics.h"
 #include "hitcounter/store.h"
 #include "store/sqlite_handle.h"
 
@@ -44,8 +45,10 @@ inline constexpr int kBusyTimeoutMillis = 5'000;
 
 class SqliteStore final : public Store {
  public:
-  // Opens or creates the database at `path` and migrates its schema.
-  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+  // Opens or creates the database at `path` and migrates its schema. Each group commit and each
+  // refused hit is recorded into `metrics` when given (it must outlive the store).
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path,
+                                                   Metrics* metrics = nullptr);
 
   // Commits every queued hit, then stops the writer.
   ~SqliteStore() override;
@@ -91,6 +94,7 @@ class SqliteStore final : public Store {
   bool writer_waiting_ = false;
   bool closing_ = false;
   Status last_commit_;  // the outcome of the writer's last batch, for CheckHealth
+  Metrics* metrics_ = nullptr;
 
   std::thread writer_;
 };
