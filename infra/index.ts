@@ -5,7 +5,7 @@
 //     -> UpdateItem ADD on the item keyed by the route
 //
 // Configuration keys, their defaults and their checks live in settings.ts; the IAM documents in
-// policies.ts. Stack outputs: url, statsUrl, tableName.
+// policies.ts. Stack outputs: url, statsUrl, dashboardUrl, tableName.
 
 import * as crypto from "crypto";
 import * as aws from "@pulumi/aws";
@@ -187,4 +187,7 @@ new aws.lambda.Permission("apigateway-invoke", {
 export const url = stage.invokeUrl.apply((u) => (u.endsWith("/") ? u : `${u}/`));
 /** The read-only statistics endpoint (reserved prefix "/_" unless reservedPrefix is set). */
 export const statsUrl = pulumi.interpolate`${url}${(settings.reservedPrefix ?? "/_").slice(1)}stats`;
+/** The dashboard page; it asks for the admin token (HTTP Basic, token as password) when one is set. */
+export const dashboardUrl =
+    pulumi.interpolate`${url}${(settings.reservedPrefix ?? "/_").slice(1)}dashboard`;
 export const tableName = table.name;

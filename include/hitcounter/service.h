@@ -14,7 +14,9 @@
 #include <utility>
 #include <vector>
 
+#include "hitcounter/admin_token.h"
 #include "hitcounter/clock.h"
+#include "hitcounter/metrics.h"
 #include "hitcounter/rate_limit.h"
 #include "hitcounter/route.h"
 #include "hitcounter/store.h"
@@ -25,6 +27,9 @@ struct Request {
   std::string method;  // as received, e.g. "GET"; methods are case-sensitive
   std::string target;  // the request-target as received, percent-encoded, query included
   PathEncoding encoding = PathEncoding::kPercentEncoded;  // how `target`'s path is spelled
+  // The Authorization header's value, empty when there was none. Read only by the reserved
+  // endpoints that the admin token guards; never logged.
+  std::string authorization{};  // "{}": Request{method, target} may leave it out
 };
 
 struct Response {
@@ -32,6 +37,9 @@ struct Response {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;  // beyond Content-Type
   std::string body;
+  // Set by the reserved endpoints and the CORS preflight, which never count: the server's
+  // metrics keep their latency out of the hits' histogram.
+  bool reserved = false;
 };
 
 // Limits of the read-only listing, GET {prefix}stats.
@@ -43,10 +51,19 @@ struct ServiceOptions {
   // {prefix}health. Any other path under it is 404. Change it for APIs whose routes use "/_".
   std::string reserved_prefix = "/_";
 
+  // When set, {prefix}stats, {prefix}dashboard and {prefix}metrics answer 401 unless the
+  // request presents this token (see core/admin_token.h); {prefix}health stays open for load
+  // balancers. Empty: they are open to everyone.
+  std::string admin_token{};
+
+  // What {prefix}metrics reports, in Prometheus' text format; null (as in Lambda, where each
+  // instance would report only its own share) makes the endpoint 404. Must outlive the Service.
+  const Metrics* metrics = nullptr;
+
   // Counted hits per route and window (rate_limit.h); none by default. A hit over its limit
   // gets 429 with Retry-After and counts nothing. Every response to a limited route carries the
   // IETF RateLimit-Policy and RateLimit header fields (draft-ietf-httpapi-ratelimit-headers).
-  RateLimitPolicy rate_limits;
+  RateLimitPolicy rate_limits{};
 };
 
 // The JSON error every front end sends: {"error":"<code>","message":"<sentence>"}.
@@ -64,15 +81,20 @@ class Service {
   void Handle(const Request& request, ResponseCallback done);
 
  private:
-  void HandleReserved(const Request& request, std::string_view endpoint, std::string_view query,
-                      const ResponseCallback& done);
   void Count(std::string route, ResponseCallback done);
+  void HandleReserved(const Request& request, std::string_view name, std::string_view query,
+                      const ResponseCallback& done);
+  Response AnswerReserved(const Request& request, std::string_view name, std::string_view query);
   Response Stats(std::string_view query);
   Response Health();
+  Response Dashboard() const;
+  Response MetricsText() const;
 
   Store& store_;
   const Clock& clock_;
   ServiceOptions options_;
+  AdminToken admin_token_;
+  std::string dashboard_page_;  // built once: the reserved prefix does not change
 };
 
 }  // namespace hitcounter

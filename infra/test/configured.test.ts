@@ -93,8 +93,9 @@ describe("a deployment configured away from every default", () => {
             `${api.state.executionArn}/v1/*/*`);
         const base = `https://${api.id}.execute-api.${kRegion}.amazonaws.com/v1/`;
         assert.equal(run.outputs.url, base);
-        // The stats endpoint follows the reserved prefix.
+        // The stats endpoint and the dashboard follow the reserved prefix.
         assert.equal(run.outputs.statsUrl, `${base}__stats`);
+        assert.equal(run.outputs.dashboardUrl, `${base}__dashboard`);
     });
 
     it("throttles every method at the configured rate and burst", () => {

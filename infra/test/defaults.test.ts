@@ -199,11 +199,12 @@ describe("the default deployment", () => {
         assert.equal(settings.settings.throttlingBurstLimit, 2000);
     });
 
-    it("outputs the stage URL ending in a slash, the stats URL beneath it and the table's name", () => {
+    it("outputs the stage URL ending in a slash, the stats and dashboard URLs beneath it and the table's name", () => {
         const base = `https://${api().id}.execute-api.${kRegion}.amazonaws.com/prod/`;
         assert.deepEqual(run.outputs, {
             url: base,
             statsUrl: `${base}_stats`,
+            dashboardUrl: `${base}_dashboard`,
             tableName: run.one(kTable).state.name,
         });
     });

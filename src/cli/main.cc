@@ -7,6 +7,7 @@
 
 #include "cli/create_table.h"
 #include "cli/serve.h"
+#include "cli/stats.h"
 
 namespace {
 
@@ -33,8 +34,14 @@ int main(int argc, char** argv) {
       "create-table", "Create the DynamoDB table (idempotent; waits until ACTIVE)");
   hitcounter::cli::AddCreateTableFlags(*create_table, create_table_flags);
 
+  hitcounter::cli::StatsFlags stats_flags;
+  CLI::App* stats = app.add_subcommand(
+      "stats", "Print the top routes of a store: a table, or --json / --csv for export");
+  hitcounter::cli::AddStatsFlags(*stats, stats_flags);
+
   CLI11_PARSE(app, argc, argv);
   if (serve->parsed()) return hitcounter::cli::Serve(serve_flags);
   if (create_table->parsed()) return hitcounter::cli::CreateTable(create_table_flags);
+  if (stats->parsed()) return hitcounter::cli::Stats(stats_flags);
   return 0;
 }

@@ -64,6 +64,13 @@ void AddServeFlags(CLI::App& command, ServeFlags& flags) {
   command.add_flag("--access-log", flags.access_log, "Write one JSON line per request to stdout")
       ->envname("HITCOUNTER_ACCESS_LOG");
   AddRateLimitFlags(command, flags.rate_limits);
+  // No default is shown and the value is never printed: it is a secret. Prefer the environment
+  // variable, which other users of the machine cannot read in the process list.
+  command
+      .add_option("--admin-token", flags.admin_token,
+                  "Token that /_stats, /_dashboard and /_metrics require (Bearer, or the "
+                  "password of HTTP Basic); default: none, they are open")
+      ->envname("HITCOUNTER_ADMIN_TOKEN");
 }
 
 int Serve(const ServeFlags& flags) {
@@ -71,10 +78,13 @@ int Serve(const ServeFlags& flags) {
   if (!listen.ok()) return Fail(listen.status());
   ServiceOptions options;
   options.reserved_prefix = flags.reserved_prefix;
+  options.admin_token = flags.admin_token;
   Result<RateLimitPolicy> rate_limits = LoadRateLimitPolicy(flags.rate_limits);
   if (!rate_limits.ok()) return Fail(rate_limits.status());
   options.rate_limits = std::move(rate_limits).value();
-  Result<std::unique_ptr<Store>> opened = OpenStore(flags.store);
+  Metrics metrics;  // outlives the store, the service and the server, which record into it
+  options.metrics = &metrics;
+  Result<std::unique_ptr<Store>> opened = OpenStore(flags.store, &metrics);
   if (!opened.ok()) return Fail(opened.status());
   std::unique_ptr<Store> store = std::move(opened).value();
 
@@ -83,7 +93,7 @@ int Serve(const ServeFlags& flags) {
   server::asio::io_context io(1);
   server::HttpServer http(
       io, service,
-      server::ServerOptions{flags.max_connections, flags.access_log ? stdout : nullptr});
+      server::ServerOptions{flags.max_connections, flags.access_log ? stdout : nullptr, &metrics});
   Result<server::tcp::endpoint> bound = http.Listen(listen->host, listen->port);
   if (!bound.ok()) return Fail(bound.status());
 

@@ -18,6 +18,7 @@ struct ServeFlags {
   std::size_t max_connections = 0;  // set from the server's default
   bool access_log = false;
   RateLimitFlags rate_limits;
+  std::string admin_token;  // empty: the read-only endpoints are open
 };
 
 // Declares the flags, each with its HITCOUNTER_* environment variable.

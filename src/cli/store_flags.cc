@@ -40,10 +40,13 @@ Result<DynamoDbSettings> DynamoDbSettingsFor(const StoreFlags& flags) {
                                  aws::ProcessEnvironment());
 }
 
-Result<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags) {
+std::string SqlitePath(const StoreFlags& flags) {
+  return HasScheme(flags.spec, kSqlite) ? flags.spec.substr(kSqlite.size()) : "";
+}
+
+Result<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags, Metrics* metrics) {
   if (HasScheme(flags.spec, kSqlite)) {
-    Result<std::unique_ptr<SqliteStore>> store =
-        SqliteStore::Open(flags.spec.substr(kSqlite.size()));
+    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqlitePath(flags), metrics);
     if (!store.ok()) return store.status();
     return std::unique_ptr<Store>(std::move(store).value());
   }

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "hitcounter/metrics.h"
 #include "hitcounter/store.h"
 #include "store/dynamodb_store.h"
 
@@ -30,8 +31,12 @@ void AddStoreFlags(CLI::App& command, StoreFlags& flags);
 // for settings that cannot be resolved (the message names what is missing).
 Result<DynamoDbSettings> DynamoDbSettingsFor(const StoreFlags& flags);
 
-// Opens the store the flags name; kInvalidArgument for a spec of unknown form.
-Result<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags);
+// Opens the store the flags name; kInvalidArgument for a spec of unknown form. The SQLite store
+// records its group commits into `metrics` when given (it must outlive the store).
+Result<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags, Metrics* metrics = nullptr);
+
+// The path of a "sqlite:PATH" spec; empty for any other store.
+std::string SqlitePath(const StoreFlags& flags);
 
 }  // namespace hitcounter::cli
 

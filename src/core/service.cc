@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 
+#include "core/dashboard.h"
 #include "core/json.h"
 #include "core/stats_query.h"
 
@@ -10,6 +11,35 @@ namespace hitcounter {
 namespace {
 
 constexpr std::string_view kReadOnlyMethods = "GET, HEAD, OPTIONS";
+
+// The dashboard may run its own inline script and style, fetch from its own origin and show
+// its data: icon; nothing else. So a route name can never load anything into it.
+constexpr std::string_view kDashboardPolicy =
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'";
+
+// Every other reserved answer (JSON, text) needs nothing loaded with it. Saying so keeps a
+// browser that displays one (an error page after a cancelled password prompt, /_stats opened
+// directly) from asking for /favicon.ico, which would count as a hit.
+constexpr std::string_view kNothingToLoadPolicy = "default-src 'none'; frame-ancestors 'none'";
+
+// The content type of Prometheus' text exposition format.
+constexpr std::string_view kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+// The reserved endpoints, and which of them the admin token guards.
+enum class Endpoint { kStats, kHealth, kDashboard, kMetrics, kUnknown };
+
+Endpoint EndpointNamed(std::string_view name) {
+  if (name == "stats") return Endpoint::kStats;
+  if (name == "health") return Endpoint::kHealth;
+  if (name == "dashboard") return Endpoint::kDashboard;
+  if (name == "metrics") return Endpoint::kMetrics;
+  return Endpoint::kUnknown;
+}
+
+// {prefix}health stays open: load balancers probe it without credentials.
+bool NeedsAdminToken(Endpoint endpoint) { return endpoint != Endpoint::kHealth; }
 
 // The error a Status becomes on the wire. `bad_input` names what a kInvalidArgument was about.
 Response ErrorFromStatus(const Status& status, std::string_view bad_input) {
@@ -52,6 +82,16 @@ Response Preflight() {
                       {"Access-Control-Allow-Methods", "*"},
                       {"Access-Control-Allow-Headers", "*"},
                       {"Access-Control-Max-Age", "86400"}};
+  response.reserved = true;
+  return response;
+}
+
+Response Unauthorized() {
+  Response response = MakeErrorResponse(
+      401, "unauthorized",
+      "this endpoint needs the admin token: send \"Authorization: Bearer <token>\", or HTTP "
+      "Basic credentials with the token as password");
+  response.headers.emplace_back("WWW-Authenticate", kAdminChallenge);
   return response;
 }
 
@@ -91,7 +131,13 @@ Response MakeErrorResponse(int status, std::string_view error, std::string_view 
 }
 
 Service::Service(Store& store, const Clock& clock, ServiceOptions options)
-    : store_(store), clock_(clock), options_(std::move(options)) {}
+    : store_(store),
+      clock_(clock),
+      options_(std::move(options)),
+      admin_token_(options_.admin_token),
+      dashboard_page_(DashboardPage(options_.reserved_prefix)) {
+  options_.admin_token.clear();  // only its digest is kept (admin_token_)
+}
 
 void Service::Handle(const Request& request, ResponseCallback done) {
   Response early;
@@ -149,22 +195,47 @@ void Service::Count(std::string route, ResponseCallback done) {
                    });
 }
 
-void Service::HandleReserved(const Request& request, std::string_view endpoint,
-                             std::string_view query, const ResponseCallback& done) {
-  if (endpoint != "stats" && endpoint != "health") {
-    done(MakeErrorResponse(404, "not_found",
-                           "no such endpoint; paths under " + options_.reserved_prefix +
-                               " are reserved and never count"));
-    return;
+void Service::HandleReserved(const Request& request, std::string_view name, std::string_view query,
+                             const ResponseCallback& done) {
+  Response response = AnswerReserved(request, name, query);
+  response.reserved = true;
+  const bool has_policy =
+      std::any_of(response.headers.begin(), response.headers.end(),
+                  [](const auto& header) { return header.first == "Content-Security-Policy"; });
+  if (!has_policy) response.headers.emplace_back("Content-Security-Policy", kNothingToLoadPolicy);
+  done(std::move(response));
+}
+
+Response Service::AnswerReserved(const Request& request, std::string_view name,
+                                 std::string_view query) {
+  const Endpoint endpoint = EndpointNamed(name);
+  if (endpoint == Endpoint::kUnknown) {
+    return MakeErrorResponse(404, "not_found",
+                             "no such endpoint; paths under " + options_.reserved_prefix +
+                                 " are reserved and never count");
   }
   if (request.method != "GET" && request.method != "HEAD") {
     Response response =
         MakeErrorResponse(405, "method_not_allowed", "this endpoint is read-only: use GET or HEAD");
     response.headers.emplace_back("Allow", kReadOnlyMethods);
-    done(std::move(response));
-    return;
+    return response;
   }
-  done(endpoint == "stats" ? Stats(query) : Health());
+  if (NeedsAdminToken(endpoint) && !admin_token_.Accepts(request.authorization)) {
+    return Unauthorized();
+  }
+  switch (endpoint) {
+    case Endpoint::kStats:
+      return Stats(query);
+    case Endpoint::kHealth:
+      return Health();
+    case Endpoint::kDashboard:
+      return Dashboard();
+    case Endpoint::kMetrics:
+      return MetricsText();
+    case Endpoint::kUnknown:
+      break;
+  }
+  return MakeErrorResponse(500, "internal", "unhandled endpoint");
 }
 
 Response Service::Stats(std::string_view query) {
@@ -182,6 +253,30 @@ Response Service::Stats(std::string_view query) {
   if (!page.ok()) return ErrorFromStatus(page.status(), "invalid_query");
   std::string cursor = page->next ? EncodeCursor(request->listing.order, *page->next) : "";
   return JsonResponse(200, StatsPageJson(*page, cursor));
+}
+
+Response Service::Dashboard() const {
+  Response response;
+  response.content_type = "text/html; charset=utf-8";
+  response.body = dashboard_page_;
+  response.headers = {{"Access-Control-Allow-Origin", "*"},
+                      {"Content-Security-Policy", std::string(kDashboardPolicy)},
+                      {"X-Content-Type-Options", "nosniff"},
+                      {"Cache-Control", "no-cache"}};
+  return response;
+}
+
+Response Service::MetricsText() const {
+  if (options_.metrics == nullptr) {
+    return MakeErrorResponse(404, "not_found",
+                             "metrics are served by the standalone server (hitcounter serve) "
+                             "only; on AWS Lambda, use CloudWatch's metrics of the function");
+  }
+  Response response;
+  response.content_type = kPrometheusContentType;
+  response.body = options_.metrics->RenderPrometheus();
+  response.headers.emplace_back("Access-Control-Allow-Origin", "*");
+  return response;
 }
 
 Response Service::Health() {

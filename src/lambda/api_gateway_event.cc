@@ -90,6 +90,25 @@ Result<std::string> RestQuery(const Value& event) {
   return query;
 }
 
+bool IsAuthorization(std::string_view name) {
+  constexpr std::string_view kName = "authorization";
+  return name.size() == kName.size() &&
+         std::equal(name.begin(), name.end(), kName.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
+}
+
+// The Authorization header of the event's `headers` map (both formats have it), or empty. A
+// value that is not a string is ignored, as a missing header: it cannot hold a token.
+std::string AuthorizationOf(const Value& event) {
+  const Value* headers = Member(event, "headers");
+  if (headers == nullptr || !headers->IsObject()) return {};
+  for (const auto& [name, value] : headers->GetObject()) {
+    if (IsAuthorization(View(name)) && value.IsString()) return std::string(View(value));
+  }
+  return {};
+}
+
 Result<HttpEvent> RestEvent(const Value& event) {
   Result<std::string_view> method = RequiredString(event, "httpMethod");
   if (!method.ok()) return method.status();
@@ -205,7 +224,10 @@ Result<HttpEvent> ParseHttpEvent(std::string_view event_json) {
     return Status::TooLong("the request target is longer than " + std::to_string(kMaxTargetBytes) +
                            " bytes");
   }
-  return parsed;
+  if (!parsed.ok()) return parsed;
+  HttpEvent out = std::move(parsed).value();
+  out.request.authorization = AuthorizationOf(event);
+  return out;
 }
 
 std::string EncodeQueryComponent(std::string_view text) {

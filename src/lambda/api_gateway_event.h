@@ -12,6 +12,9 @@
 //     not part of the route and is removed.
 // So one request counts under one route whichever door it came through.
 //
+// Of the headers, only Authorization is read (for the admin token), found whatever the case of
+// its name: API Gateway passes names as the client sent them (1.0) or in lower case (2.0).
+//
 // Only reserved endpoints (`/_stats?...`) read a query string; it is rebuilt from
 // `rawQueryString` (2.0) or, re-encoded, from the decoded `multiValueQueryStringParameters` /
 // `queryStringParameters` (1.0). Bodies are never read (a hit ignores them), so a body flagged

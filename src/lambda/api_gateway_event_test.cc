@@ -121,6 +121,31 @@ TEST(ApiGatewayEventTest, ANamedStageIsNotPartOfTheRoute) {
   EXPECT_EQ(RouteOf(HttpApiEvent("GET", "/$default/x", "$default")), "/$default/x");
 }
 
+TEST(ApiGatewayEventTest, TheAuthorizationHeaderIsFoundWhateverTheCaseOfItsName) {
+  for (const char* name : {"Authorization", "authorization", "AUTHORIZATION"}) {
+    Result<HttpEvent> rest = ParseHttpEvent(
+        RestEvent("GET", "/_stats",
+                  std::string(R"(,"headers":{"Host":"x",")") + name + R"(":"Bearer abc"})"));
+    ASSERT_TRUE(rest.ok()) << rest.status().message();
+    EXPECT_EQ(rest->request.authorization, "Bearer abc") << name;
+  }
+  std::string http = HttpApiEvent("GET", "/_stats");
+  http.insert(http.size() - 1, R"(,"headers":{"authorization":"Basic eDp5"})");
+  Result<HttpEvent> event = ParseHttpEvent(http);
+  ASSERT_TRUE(event.ok()) << event.status().message();
+  EXPECT_EQ(event->request.authorization, "Basic eDp5");
+}
+
+TEST(ApiGatewayEventTest, NoHeadersOrAnOddAuthorizationValueMeansNoAuthorization) {
+  Result<HttpEvent> none = ParseHttpEvent(RestEvent("GET", "/_stats", R"(,"headers":null)"));
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->request.authorization, "");
+  Result<HttpEvent> odd =
+      ParseHttpEvent(RestEvent("GET", "/_stats", R"(,"headers":{"Authorization":["x"]})"));
+  ASSERT_TRUE(odd.ok());
+  EXPECT_EQ(odd->request.authorization, "");
+}
+
 TEST(ApiGatewayEventTest, HttpApiQueryStringIsKeptAsSent) {
   Result<HttpEvent> event =
       ParseHttpEvent(HttpApiEvent("GET", "/_stats", "$default", "route=%2Fcaf%C3%A9&limit=5"));

@@ -95,5 +95,24 @@ TEST(OversizedEventTest, Is413) {
   EXPECT_EQ(handled.error, "event_too_large");
 }
 
+TEST_F(EventHandlerTest, AnAdminTokenGuardsTheDashboardAndStatsButNotHits) {
+  Service guarded(store_, clock_, ServiceOptions{"/_", "s3cret"});
+  const std::string stats = R"({"httpMethod":"GET","path":"/_stats","headers":{)";
+  EXPECT_EQ(HandleEvent(guarded, stats + "}}").status, 401);
+  EXPECT_EQ(HandleEvent(guarded, stats + R"("Authorization":"Bearer wrong"}})").status, 401);
+  EXPECT_EQ(HandleEvent(guarded, stats + R"("Authorization":"Bearer s3cret"}})").status, 200);
+  HandledEvent refused = HandleEvent(guarded, Hit("GET", "/_dashboard"));
+  EXPECT_EQ(refused.error, "unauthorized");
+  rapidjson::Document response = Json(refused.proxy_response);
+  EXPECT_STREQ(response["headers"]["WWW-Authenticate"].GetString(), kAdminChallenge.data());
+  EXPECT_EQ(HandleEvent(guarded, Hit("GET", "/a")).status, 200);
+}
+
+TEST_F(EventHandlerTest, MetricsAre404InTheFunctionWithAReason) {
+  HandledEvent handled = Handle(Hit("GET", "/_metrics"));
+  EXPECT_EQ(handled.status, 404);
+  EXPECT_NE(handled.proxy_response.find("standalone server"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hitcounter::lambda

@@ -42,6 +42,7 @@ Result<FunctionSettings> FunctionSettingsFromEnv(const aws::Environment& env) {
     return Status::InvalidArgument("HITCOUNTER_RATE_LIMIT_RULES: " + policy.status().message());
   }
   settings.service.rate_limits = std::move(policy).value();
+  settings.service.admin_token = Get(env, "HITCOUNTER_ADMIN_TOKEN");
   return settings;
 }
 

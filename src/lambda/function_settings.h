@@ -7,6 +7,11 @@
 //   HITCOUNTER_RATE_LIMIT       counted hits per route and window, e.g. "100/1m" (optional)
 //   HITCOUNTER_RATE_LIMIT_RULES per-prefix overrides, "PREFIX LIMIT/WINDOW" or
 //                               "PREFIX unlimited", separated by ';' or newlines (optional)
+//   HITCOUNTER_ADMIN_TOKEN      the token guarding {prefix}stats and {prefix}dashboard
+//                               (optional; set by infra/ from a Pulumi secret)
+//
+// {prefix}metrics answers 404 in the function: each instance would report only its own few
+// requests, and CloudWatch already has the function's invocations, errors and duration.
 //
 // Pure functions of the environment passed in; safe to call from any thread.
 #ifndef HITCOUNTER_LAMBDA_FUNCTION_SETTINGS_H_

@@ -58,6 +58,13 @@ TEST(FunctionSettingsTest, BadRateLimitsAreRefusedByName) {
   EXPECT_NE(bad_rules.message().find("HITCOUNTER_RATE_LIMIT_RULES"), std::string::npos);
 }
 
+TEST(FunctionSettingsTest, TheAdminTokenComesFromTheEnvironment) {
+  aws::Environment env = LambdaEnvironment();
+  EXPECT_EQ(FunctionSettingsFromEnv(env)->service.admin_token, "");
+  env["HITCOUNTER_ADMIN_TOKEN"] = "s3cret";
+  EXPECT_EQ(FunctionSettingsFromEnv(env)->service.admin_token, "s3cret");
+}
+
 TEST(FunctionSettingsTest, AMissingOrBadTableNameIsRefusedByName) {
   aws::Environment env = LambdaEnvironment();
   env.erase("TABLE_NAME");

@@ -55,6 +55,7 @@ void HttpServer::OnAccept(beast::error_code ec, tcp::socket socket) {
       socket.write_some(asio::buffer(kTooManyConnections.data(), kTooManyConnections.size()),
                         ignored);
       socket.close(ignored);
+      if (options_.metrics != nullptr) options_.metrics->RecordResponse(503);
     } else {
       std::make_shared<Session>(std::move(socket), *this)->Start();
     }

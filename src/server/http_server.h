@@ -33,6 +33,8 @@ class Session;
 struct ServerOptions {
   std::size_t max_connections = kDefaultMaxConnections;
   std::FILE* access_log = nullptr;  // one JSON line per request when set; not owned
+  Metrics* metrics = nullptr;       // responses, hit latency and connections go here when set;
+                                    // not owned, must outlive the server
 };
 
 class HttpServer {

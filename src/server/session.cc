@@ -21,9 +21,13 @@ bool IsDisconnect(beast::error_code ec) {
 Session::Session(tcp::socket socket, HttpServer& server)
     : socket_(std::move(socket)), server_(server) {
   server_.Register(this);
+  if (Metrics* metrics = server_.options().metrics) metrics->ConnectionOpened();
 }
 
-Session::~Session() { server_.Unregister(this); }
+Session::~Session() {
+  server_.Unregister(this);
+  if (Metrics* metrics = server_.options().metrics) metrics->ConnectionClosed();
+}
 
 void Session::Start() {
   beast::error_code ignored;
@@ -124,6 +128,10 @@ void Session::Serve() {
   keep_alive_ =
       request.keep_alive() && !server_.draining() && requests_served_ < kMaxRequestsPerConnection;
   Request core_request{std::string(request.method_string()), std::string(request.target())};
+  if (auto authorization = request.find(http::field::authorization);
+      authorization != request.end()) {
+    core_request.authorization = std::string(authorization->value());
+  }
   request.body().clear();
   request.body().shrink_to_fit();  // bodies are discarded; do not hold a MiB per idle client
   if (server_.options().access_log != nullptr) {
@@ -150,6 +158,7 @@ void Session::Respond(Response response) {
     std::fprintf(stderr, "{\"level\":\"error\",\"status\":%d,\"response\":%s}\n", response.status,
                  response.body.c_str());
   }
+  if (Metrics* metrics = server_.options().metrics) RecordMetrics(*metrics, response);
   const bool head = parser_ && parser_->get().method() == http::verb::head;
   response_ = {};
   response_.version(11);
@@ -171,6 +180,14 @@ void Session::Respond(Response response) {
   http::async_write(
       socket_, response_,
       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnWrite(ec); });
+}
+
+void Session::RecordMetrics(Metrics& metrics, const Response& response) const {
+  metrics.RecordResponse(response.status);
+  // A response without a parser answers malformed HTTP (RespondAndClose): not a hit.
+  if (parser_ && !response.reserved) {
+    metrics.RecordHitLatency(std::chrono::steady_clock::now() - request_start_);
+  }
 }
 
 void Session::RespondAndClose(int status, std::string_view error, std::string_view message) {

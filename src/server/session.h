@@ -48,6 +48,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnReadError(beast::error_code ec);
   void Serve();
   void Respond(Response response);
+  void RecordMetrics(Metrics& metrics, const Response& response) const;
   void RespondAndClose(int status, std::string_view error, std::string_view message);
   void OnWrite(beast::error_code ec);
   void LogAccess();

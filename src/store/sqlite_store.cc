@@ -1,5 +1,6 @@
 #include "store/sqlite_store.h"
 
+#include <chrono>
 #include <limits>
 #include <utility>
 
@@ -101,7 +102,7 @@ Status Step(sqlite3* db, sqlite3_stmt* statement, std::string_view what) {
 
 }  // namespace
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, Metrics* metrics) {
   Result<sqlite::Database> writer = sqlite::Open(path, /*read_only=*/false);
   if (!writer.ok()) return writer.status();
   sqlite3* db = writer->get();
@@ -122,6 +123,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) 
   std::unique_ptr<SqliteStore> store(
       new SqliteStore(std::move(writer).value(), std::move(reader).value()));
   if (Status prepared = store->PrepareStatements(); !prepared.ok()) return prepared;
+  store->metrics_ = metrics;
   store->writer_ = std::thread([s = store.get()] { s->WriterLoop(); });
   return store;
 }
@@ -175,6 +177,7 @@ void SqliteStore::Increment(std::string route, UnixMillis now, std::optional<Rat
       return;
     }
   }
+  if (metrics_ != nullptr) metrics_->RecordRefusedHit();
   done(std::move(refused));
 }
 
@@ -203,6 +206,7 @@ void SqliteStore::WriterLoop() {
 
 void SqliteStore::CommitBatch(std::vector<PendingHit>& batch) {
   sqlite3* db = write_db_.get();
+  const auto started = std::chrono::steady_clock::now();
   std::vector<Result<CountedHit>> results;
   results.reserve(batch.size());
   Status status = Step(db, begin_.get(), "cannot begin a transaction");
@@ -225,6 +229,9 @@ void SqliteStore::CommitBatch(std::vector<PendingHit>& batch) {
   {
     std::lock_guard lock(queue_mutex_);
     last_commit_ = status;
+  }
+  if (metrics_ != nullptr) {
+    metrics_->RecordCommit(batch.size(), std::chrono::steady_clock::now() - started, !status.ok());
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
     batch[i].done(status.ok() ? std::move(results[i]) : Result<CountedHit>(status));

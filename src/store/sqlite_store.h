@@ -31,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include "hitcounter/metrics.h"
 #include "hitcounter/store.h"
 #include "store/sqlite_handle.h"
 
@@ -52,8 +53,10 @@ inline constexpr UnixMillis kRateWindowSweepMillis = 60'000;
 
 class SqliteStore final : public Store {
  public:
-  // Opens or creates the database at `path` and migrates its schema.
-  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+  // Opens or creates the database at `path` and migrates its schema. Each group commit and each
+  // refused hit is recorded into `metrics` when given (it must outlive the store).
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path,
+                                                   Metrics* metrics = nullptr);
 
   // Commits every queued hit, then stops the writer.
   ~SqliteStore() override;
@@ -108,6 +111,7 @@ class SqliteStore final : public Store {
   bool writer_waiting_ = false;
   bool closing_ = false;
   Status last_commit_;  // the outcome of the writer's last batch, for CheckHealth
+  Metrics* metrics_ = nullptr;
 
   std::thread writer_;
 };

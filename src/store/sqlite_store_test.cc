@@ -177,5 +177,18 @@ TEST(SqliteStore, CloseCommitsEveryQueuedHit) {
   EXPECT_EQ(store->Get("/q")->count, 3000);
 }
 
+TEST(SqliteStore, RecordsEachGroupCommitIntoTheMetrics) {
+  TempDir dir;
+  Metrics metrics;
+  {
+    auto store = std::move(SqliteStore::Open(dir.path() + "/metrics.db", &metrics)).value();
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(IncrementAndWait(*store, "/m", kT0).ok());
+  }
+  std::string text = metrics.RenderPrometheus();
+  EXPECT_NE(text.find("hitcounter_store_commit_batch_hits_sum 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("hitcounter_store_commit_duration_seconds_count 3\n"), std::string::npos);
+  EXPECT_NE(text.find("hitcounter_store_errors_total 0\n"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hitcounter

@@ -1,0 +1,53 @@
+// AdminToken: the optional secret that guards the read-only endpoints ({prefix}stats,
+// {prefix}dashboard, {prefix}metrics).
+//
+// A client presents it in the Authorization header, either as `Bearer <token>` (scripts,
+// Prometheus) or as HTTP Basic with any user name and the token as password (a browser opening
+// the dashboard: it prompts once, then sends the credentials with the page's own requests).
+//
+// The comparison takes the same time whatever the presented token: both sides are hashed with
+// SHA-256 and the digests compared with CRYPTO_memcmp, so neither the length nor a matching
+// prefix leaks. The token itself is not kept, only its digest, so no copy of it can reach a log.
+//
+// Immutable after construction: Accepts may be called from any thread.
+#ifndef HITCOUNTER_ADMIN_TOKEN_H_
+#define HITCOUNTER_ADMIN_TOKEN_H_
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hitcounter {
+
+// The value of the WWW-Authenticate header of a 401: Basic, so that a browser asks for it.
+inline constexpr std::string_view kAdminChallenge = R"(Basic realm="hitcounter", charset="UTF-8")";
+
+class AdminToken {
+ public:
+  // `token` empty: no token is required and every request is accepted.
+  explicit AdminToken(std::string_view token);
+
+  bool required() const { return required_; }
+
+  // True when no token is required, or when `authorization` (an Authorization header's value,
+  // empty when there was none) presents the token.
+  bool Accepts(std::string_view authorization) const;
+
+ private:
+  bool required_;
+  std::array<unsigned char, 32> digest_{};  // SHA-256 of the token
+};
+
+// The secret an Authorization header presents: the token of `Bearer <token>`, or the password
+// of `Basic base64(user:password)` (schemes in any case). nullopt for anything else, including
+// Basic credentials that are not valid base64 or have no ':'.
+std::optional<std::string> PresentedSecret(std::string_view authorization);
+
+// `text` decoded from standard base64 (RFC 4648 §4, padding optional); nullopt when `text` holds
+// anything else.
+std::optional<std::string> DecodeBase64(std::string_view text);
+
+}  // namespace hitcounter
+
+#endif  // HITCOUNTER_ADMIN_TOKEN_H_

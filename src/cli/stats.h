@@ -1,0 +1,38 @@
+// `hitcounter stats`: the top routes of a store, read directly (no server needed), as an
+// aligned table in the terminal or as JSON / CSV for export.
+//
+//   hitcounter stats --store sqlite:hits.db --sort count --limit 20 --prefix /api/ [--json|--csv]
+#ifndef HITCOUNTER_CLI_STATS_H_
+#define HITCOUNTER_CLI_STATS_H_
+
+#include <CLI/CLI.hpp>
+#include <cstddef>
+#include <string>
+
+#include "cli/store_flags.h"
+
+namespace hitcounter::cli {
+
+// Routes printed when --limit is not given: a screenful.
+inline constexpr std::size_t kDefaultStatsRows = 20;
+// Most routes one run prints: bounds the memory an export takes (about 200 MB at most).
+inline constexpr std::size_t kMaxStatsRows = 1'000'000;
+
+struct StatsFlags {
+  StoreFlags store;
+  std::string sort = "count";  // count | route | lastAccess, as GET /_stats?sort=
+  std::size_t limit = kDefaultStatsRows;
+  std::string prefix;
+  bool json = false;
+  bool csv = false;
+};
+
+void AddStatsFlags(CLI::App& command, StatsFlags& flags);
+
+// Prints the routes to stdout; the process exit code (1, with a message on stderr, when the
+// store cannot be read).
+int Stats(const StatsFlags& flags);
+
+}  // namespace hitcounter::cli
+
+#endif  // HITCOUNTER_CLI_STATS_H_

@@ -1,0 +1,92 @@
+#include "hitcounter/admin_token.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace hitcounter {
+namespace {
+
+using Digest = std::array<unsigned char, 32>;
+
+Digest Sha256(std::string_view text) {
+  Digest digest{};
+  unsigned int size = 0;
+  // EVP_Digest fails only when OpenSSL cannot allocate; the zero digest it leaves then matches
+  // no token's digest but its own, and `required_` refuses an empty presented secret anyway.
+  EVP_Digest(text.data(), text.size(), digest.data(), &size, EVP_sha256(), nullptr);
+  return digest;
+}
+
+bool StartsWithScheme(std::string_view header, std::string_view scheme) {
+  if (header.size() <= scheme.size() || header[scheme.size()] != ' ') return false;
+  return std::equal(scheme.begin(), scheme.end(), header.begin(), [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) ==
+           std::tolower(static_cast<unsigned char>(b));
+  });
+}
+
+std::string_view TrimSpaces(std::string_view text) {
+  std::size_t first = text.find_first_not_of(' ');
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(' ') - first + 1);
+}
+
+int Base64Value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+}  // namespace
+
+AdminToken::AdminToken(std::string_view token)
+    : required_(!token.empty()), digest_(Sha256(token)) {}
+
+bool AdminToken::Accepts(std::string_view authorization) const {
+  if (!required_) return true;
+  std::optional<std::string> secret = PresentedSecret(authorization);
+  if (!secret || secret->empty()) return false;
+  Digest presented = Sha256(*secret);
+  return CRYPTO_memcmp(presented.data(), digest_.data(), digest_.size()) == 0;
+}
+
+std::optional<std::string> PresentedSecret(std::string_view authorization) {
+  authorization = TrimSpaces(authorization);
+  if (StartsWithScheme(authorization, "Bearer")) {
+    return std::string(TrimSpaces(authorization.substr(6)));
+  }
+  if (!StartsWithScheme(authorization, "Basic")) return std::nullopt;
+  std::optional<std::string> credentials = DecodeBase64(TrimSpaces(authorization.substr(5)));
+  if (!credentials) return std::nullopt;
+  std::size_t colon = credentials->find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  return credentials->substr(colon + 1);
+}
+
+std::optional<std::string> DecodeBase64(std::string_view text) {
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  if (text.size() % 4 == 1) return std::nullopt;  // no byte ends after one sextet
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  unsigned bits = 0;
+  int pending = 0;
+  for (char c : text) {
+    int value = Base64Value(c);
+    if (value < 0) return std::nullopt;
+    bits = (bits << 6) | static_cast<unsigned>(value);
+    pending += 6;
+    if (pending >= 8) {
+      pending -= 8;
+      out.push_back(static_cast<char>((bits >> pending) & 0xFF));
+    }
+  }
+  return out;
+}
+
+}  // namespace hitcounter
