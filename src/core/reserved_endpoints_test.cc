@@ -3,9 +3,13 @@
 
 #include "hitcounter/service.h"
 #include "tests/support/memory_store.h"
+#include "tests/support/service_replies.h"
 
 namespace hitcounter {
 namespace {
+
+using testing::CountIn;
+using testing::HeaderOf;
 
 constexpr UnixMillis kNow = 1795701907123;
 constexpr char kToken[] = "s3cret";
@@ -21,18 +25,6 @@ class ReservedEndpointsTest : public ::testing::Test {
     return out;
   }
 
-  static std::string Header(const Response& response, std::string_view name) {
-    for (const auto& [key, value] : response.headers) {
-      if (key == name) return value;
-    }
-    return "";
-  }
-
-  std::int64_t CountOf(const std::string& route) {
-    Result<RouteStats> stats = store_.Get(route);
-    return stats.ok() ? stats->count : 0;
-  }
-
   testing::MemoryStore store_;
   FakeClock clock_{kNow};
   Metrics metrics_;
@@ -45,9 +37,10 @@ TEST_F(ReservedEndpointsTest, DashboardIsAnHtmlPageThatCountsNothing) {
   EXPECT_EQ(page.status, 200);
   EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
   EXPECT_NE(page.body.find(R"(content="./_stats")"), std::string::npos);
-  EXPECT_NE(Header(page, "Content-Security-Policy").find("connect-src 'self'"), std::string::npos);
+  EXPECT_NE(HeaderOf(page, "Content-Security-Policy").find("connect-src 'self'"),
+            std::string::npos);
   EXPECT_TRUE(page.reserved);
-  EXPECT_EQ(CountOf("/_dashboard"), 0);
+  EXPECT_EQ(CountIn(store_, "/_dashboard"), 0);
   EXPECT_EQ(store_.List({})->routes.size(), 0u);
 }
 
@@ -57,13 +50,13 @@ TEST_F(ReservedEndpointsTest, DashboardFollowsTheReservedPrefix) {
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.body.find(R"(content="./stats")"), std::string::npos);
   EXPECT_EQ(Call(service, "GET", "/_dashboard").status, 200);  // outside the prefix: a hit
-  EXPECT_EQ(CountOf("/_dashboard"), 1);
+  EXPECT_EQ(CountIn(store_, "/_dashboard"), 1);
 }
 
 TEST_F(ReservedEndpointsTest, DashboardIsReadOnly) {
   Response response = Call(open_, "POST", "/_dashboard");
   EXPECT_EQ(response.status, 405);
-  EXPECT_EQ(Header(response, "Allow"), "GET, HEAD, OPTIONS");
+  EXPECT_EQ(HeaderOf(response, "Allow"), "GET, HEAD, OPTIONS");
 }
 
 TEST_F(ReservedEndpointsTest, MetricsAreServedAsPrometheusTextWhenTheServerKeepsThem) {
@@ -88,17 +81,17 @@ TEST_F(ReservedEndpointsTest, WithoutTheTokenGuardedEndpointsAnswer401WithAChall
     EXPECT_EQ(response.status, 401) << path;
     EXPECT_EQ(response.content_type, "application/json") << path;
     EXPECT_NE(response.body.find(R"("error":"unauthorized")"), std::string::npos) << path;
-    EXPECT_EQ(Header(response, "WWW-Authenticate"), kAdminChallenge) << path;
+    EXPECT_EQ(HeaderOf(response, "WWW-Authenticate"), kAdminChallenge) << path;
   }
 }
 
 TEST_F(ReservedEndpointsTest, OtherReservedAnswersLetABrowserLoadNothingNotEvenAFavicon) {
   for (const char* path : {"/_stats", "/_metrics", "/_health", "/_nothing"}) {
-    EXPECT_EQ(Header(Call(guarded_, "GET", path), "Content-Security-Policy"),
+    EXPECT_EQ(HeaderOf(Call(guarded_, "GET", path), "Content-Security-Policy"),
               "default-src 'none'; frame-ancestors 'none'")
         << path;
   }
-  EXPECT_EQ(Header(Call(open_, "GET", "/_stats"), "Content-Security-Policy"),
+  EXPECT_EQ(HeaderOf(Call(open_, "GET", "/_stats"), "Content-Security-Policy"),
             "default-src 'none'; frame-ancestors 'none'");
 }
 
@@ -122,7 +115,7 @@ TEST_F(ReservedEndpointsTest, HealthAndHitsNeedNoToken) {
   Response hit = Call(guarded_, "GET", "/a");
   EXPECT_EQ(hit.status, 200);
   EXPECT_FALSE(hit.reserved);
-  EXPECT_EQ(CountOf("/a"), 1);
+  EXPECT_EQ(CountIn(store_, "/a"), 1);
 }
 
 TEST_F(ReservedEndpointsTest, UnknownReservedPathsStay404WithAToken) {

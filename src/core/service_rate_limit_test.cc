@@ -4,9 +4,13 @@
 
 #include "hitcounter/service.h"
 #include "tests/support/memory_store.h"
+#include "tests/support/service_replies.h"
 
 namespace hitcounter {
 namespace {
+
+using testing::CountIn;
+using testing::HeaderOf;
 
 constexpr UnixMillis kNow = 1795701907123;  // 2026-11-26T14:05:07.123Z: 52.877 s of the minute left
 
@@ -23,18 +27,6 @@ class ServiceRateLimitTest : public ::testing::Test {
     service_->Handle(Request{std::move(method), std::move(target)},
                      [&](Response r) { out = std::move(r); });
     return out;
-  }
-
-  static std::string Header(const Response& response, std::string_view name) {
-    for (const auto& [key, value] : response.headers) {
-      if (key == name) return value;
-    }
-    return "";
-  }
-
-  std::int64_t CountOf(const std::string& route) {
-    Result<RouteStats> stats = store_.Get(route);
-    return stats.ok() ? stats->count : 0;
   }
 
   testing::MemoryStore store_;
@@ -56,21 +48,21 @@ TEST_F(ServiceRateLimitTest, HitsOverTheLimitAre429AndCountNothing) {
   EXPECT_EQ(body["windowSeconds"].GetInt64(), 60);
   EXPECT_EQ(body["retryAfter"].GetInt64(), 53);
   EXPECT_TRUE(body.HasMember("message"));
-  EXPECT_EQ(Header(refused, "Retry-After"), "53");
-  EXPECT_EQ(Header(refused, "RateLimit-Policy"), "\"per-route\";q=3;w=60");
-  EXPECT_EQ(Header(refused, "RateLimit"), "\"per-route\";r=0;t=53");
-  EXPECT_EQ(CountOf("/login"), 3);
+  EXPECT_EQ(HeaderOf(refused, "Retry-After"), "53");
+  EXPECT_EQ(HeaderOf(refused, "RateLimit-Policy"), "\"per-route\";q=3;w=60");
+  EXPECT_EQ(HeaderOf(refused, "RateLimit"), "\"per-route\";r=0;t=53");
+  EXPECT_EQ(CountIn(store_, "/login"), 3);
 }
 
 TEST_F(ServiceRateLimitTest, AcceptedHitsSayHowManyAreLeft) {
   Limit(RateLimit{3, 60});
   Response first = Call("GET", "/a");
-  EXPECT_EQ(Header(first, "RateLimit-Policy"), "\"per-route\";q=3;w=60");
-  EXPECT_EQ(Header(first, "RateLimit"), "\"per-route\";r=2;t=53");
-  EXPECT_EQ(Header(first, "Retry-After"), "");
-  EXPECT_NE(Header(first, "Access-Control-Expose-Headers").find("RateLimit"), std::string::npos);
-  EXPECT_EQ(Header(Call("GET", "/a"), "RateLimit"), "\"per-route\";r=1;t=53");
-  EXPECT_EQ(Header(Call("GET", "/a"), "RateLimit"), "\"per-route\";r=0;t=53");
+  EXPECT_EQ(HeaderOf(first, "RateLimit-Policy"), "\"per-route\";q=3;w=60");
+  EXPECT_EQ(HeaderOf(first, "RateLimit"), "\"per-route\";r=2;t=53");
+  EXPECT_EQ(HeaderOf(first, "Retry-After"), "");
+  EXPECT_NE(HeaderOf(first, "Access-Control-Expose-Headers").find("RateLimit"), std::string::npos);
+  EXPECT_EQ(HeaderOf(Call("GET", "/a"), "RateLimit"), "\"per-route\";r=1;t=53");
+  EXPECT_EQ(HeaderOf(Call("GET", "/a"), "RateLimit"), "\"per-route\";r=0;t=53");
 }
 
 TEST_F(ServiceRateLimitTest, TheLastMillisecondOfAWindowStillBelongsToIt) {
@@ -79,12 +71,12 @@ TEST_F(ServiceRateLimitTest, TheLastMillisecondOfAWindowStillBelongsToIt) {
   EXPECT_EQ(Call("GET", "/a").status, 200);
   Response refused = Call("GET", "/a");
   EXPECT_EQ(refused.status, 429);
-  EXPECT_EQ(Header(refused, "Retry-After"), "1");
+  EXPECT_EQ(HeaderOf(refused, "Retry-After"), "1");
   clock_.Advance(1);  // 14:06:00.000, a new window
   Response next = Call("GET", "/a");
   EXPECT_EQ(next.status, 200);
-  EXPECT_EQ(Header(next, "RateLimit"), "\"per-route\";r=0;t=60");
-  EXPECT_EQ(CountOf("/a"), 2);
+  EXPECT_EQ(HeaderOf(next, "RateLimit"), "\"per-route\";r=0;t=60");
+  EXPECT_EQ(CountIn(store_, "/a"), 2);
 }
 
 TEST_F(ServiceRateLimitTest, AtMostTwiceTheLimitFitInAnyWindowLongInterval) {
@@ -117,15 +109,15 @@ TEST_F(ServiceRateLimitTest, RulesOverrideTheDefaultByPrefix) {
   EXPECT_EQ(Call("GET", "/login").status, 429);
   Response unlimited = Call("GET", "/static/app.js");
   EXPECT_EQ(unlimited.status, 200);
-  EXPECT_EQ(Header(unlimited, "RateLimit"), "");
-  EXPECT_EQ(Header(Call("GET", "/other"), "RateLimit-Policy"), "\"per-route\";q=100;w=60");
+  EXPECT_EQ(HeaderOf(unlimited, "RateLimit"), "");
+  EXPECT_EQ(HeaderOf(Call("GET", "/other"), "RateLimit-Policy"), "\"per-route\";q=100;w=60");
 }
 
 TEST_F(ServiceRateLimitTest, WithoutALimitResponsesCarryNoRateLimitFields) {
   Limit(std::nullopt);
   Response response = Call("GET", "/a");
-  EXPECT_EQ(Header(response, "RateLimit"), "");
-  EXPECT_EQ(Header(response, "RateLimit-Policy"), "");
+  EXPECT_EQ(HeaderOf(response, "RateLimit"), "");
+  EXPECT_EQ(HeaderOf(response, "RateLimit-Policy"), "");
 }
 
 TEST_F(ServiceRateLimitTest, ReservedEndpointsAndPreflightsAreNeverLimited) {

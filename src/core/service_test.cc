@@ -6,9 +6,12 @@
 #include <limits>
 
 #include "tests/support/memory_store.h"
+#include "tests/support/service_replies.h"
 
 namespace hitcounter {
 namespace {
+
+using testing::HeaderOf;
 
 constexpr UnixMillis kNow = 1795701907123;  // 2026-11-26T14:05:07.123Z
 
@@ -31,13 +34,6 @@ class ServiceTest : public ::testing::Test {
     doc.Parse(response.body.c_str());
     EXPECT_FALSE(doc.HasParseError()) << response.body;
     return doc;
-  }
-
-  static std::string Header(const Response& response, std::string_view name) {
-    for (const auto& [key, value] : response.headers) {
-      if (key == name) return value;
-    }
-    return "";
   }
 
   testing::MemoryStore store_;
@@ -79,7 +75,7 @@ TEST_F(ServiceTest, SpellingsOfOnePathCountTogether) {
 TEST_F(ServiceTest, OptionsIsAPreflightAndNeverCounts) {
   Response response = Call("OPTIONS", "/a");
   EXPECT_EQ(response.status, 204);
-  EXPECT_EQ(Header(response, "Access-Control-Allow-Origin"), "*");
+  EXPECT_EQ(HeaderOf(response, "Access-Control-Allow-Origin"), "*");
   EXPECT_EQ(Call("GET", "/_stats?route=/a").status, 404);
 }
 
@@ -158,7 +154,7 @@ TEST_F(ServiceTest, BadStatsParametersAre400) {
 TEST_F(ServiceTest, ReservedEndpointsAreReadOnly) {
   Response response = Call("POST", "/_stats");
   EXPECT_EQ(response.status, 405);
-  EXPECT_EQ(Header(response, "Allow"), "GET, HEAD, OPTIONS");
+  EXPECT_EQ(HeaderOf(response, "Allow"), "GET, HEAD, OPTIONS");
   EXPECT_EQ(Call("HEAD", "/_health").status, 200);
 }
 
