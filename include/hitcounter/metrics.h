@@ -1,4 +1,4 @@
-// Metrics: the standalone server's and the SQLite store's counters, and their Prometheus text
+// Metrics: the standalone server's and its store's counters, and their Prometheus text
 // exposition (format 0.0.4), served at GET {prefix}metrics.
 //
 // Nothing here is per route: routes are unbounded (the counts live in {prefix}stats), so every
@@ -60,8 +60,9 @@ class Metrics {
   void ConnectionClosed();
 
   // --- the store ---
-  // One group commit of the SQLite store: how many hits it held, how long the transaction
-  // (upserts, commit, fsync) took, and whether it failed (then every hit in it failed).
+  // One store write: how many hits it held, how long it took, and whether it failed (then
+  // every hit in it failed). SQLite: a group commit (upserts, commit, fsync); DynamoDB: one
+  // hit's calls.
   void RecordCommit(std::size_t hits, std::chrono::steady_clock::duration latency, bool failed);
   // A hit the store refused before any transaction (its queue full, or closing).
   void RecordRefusedHit();

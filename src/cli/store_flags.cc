@@ -52,6 +52,7 @@ Result<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags, Metrics* metri
   }
   Result<DynamoDbSettings> settings = DynamoDbSettingsFor(flags);
   if (!settings.ok()) return settings.status();
+  settings.value().metrics = metrics;
   Result<std::unique_ptr<DynamoDbStore>> store = DynamoDbStore::Open(std::move(settings).value());
   if (!store.ok()) return store.status();
   // A table that is missing or unreachable now may be there later: say so, and serve 503s.

@@ -31,8 +31,8 @@ void AddStoreFlags(CLI::App& command, StoreFlags& flags);
 // for settings that cannot be resolved (the message names what is missing).
 Result<DynamoDbSettings> DynamoDbSettingsFor(const StoreFlags& flags);
 
-// Opens the store the flags name; kInvalidArgument for a spec of unknown form. The SQLite store
-// records its group commits into `metrics` when given (it must outlive the store).
+// Opens the store the flags name; kInvalidArgument for a spec of unknown form. The store
+// records its writes into `metrics` when given (it must outlive the store).
 Result<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags, Metrics* metrics = nullptr);
 
 // The path of a "sqlite:PATH" spec; empty for any other store.

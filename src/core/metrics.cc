@@ -121,11 +121,13 @@ std::string Metrics::RenderPrometheus() const {
   Sample("hitcounter_open_connections", "", std::to_string(open_connections_.load(kRelaxed)), out);
   Header("hitcounter_connections_total", "counter", "HTTP connections accepted.", out);
   Sample("hitcounter_connections_total", "", std::to_string(connections_.load(kRelaxed)), out);
-  commit_latency_.Render("hitcounter_store_commit_duration_seconds",
-                         "Time of one group commit of the SQLite store: upserts, commit, fsync.",
-                         out);
+  commit_latency_.Render(
+      "hitcounter_store_commit_duration_seconds",
+      "Time of one store write: a SQLite group commit (upserts, commit, fsync), or one "
+      "hit's DynamoDB calls.",
+      out);
   batch_hits_.Render("hitcounter_store_commit_batch_hits",
-                     "Hits per group commit (one transaction, one fsync).", out);
+                     "Hits per store write (SQLite: one transaction and fsync; DynamoDB: 1).", out);
   Header("hitcounter_store_errors_total", "counter",
          "Hits the store failed to count (answered 503 or 507).", out);
   Sample("hitcounter_store_errors_total", "", std::to_string(store_errors_.load(kRelaxed)), out);

@@ -151,7 +151,7 @@ void DynamoDbStore::Increment(std::string route, UnixMillis now, std::optional<R
   PendingHit hit{std::move(route), now, limit, DeadlineIn(settings_.call_timeout), std::move(done)};
   if (settings_.workers == 0) {
     ClientLease client(*this);
-    hit.done(Apply(*client, hit));
+    hit.done(ApplyAndRecord(*client, hit));
     return;
   }
   Status refused;
@@ -167,6 +167,7 @@ void DynamoDbStore::Increment(std::string route, UnixMillis now, std::optional<R
       return;
     }
   }
+  if (settings_.metrics != nullptr) settings_.metrics->RecordRefusedHit();
   hit.done(std::move(refused));
 }
 
@@ -179,8 +180,20 @@ void DynamoDbStore::WorkerLoop() {
     PendingHit hit = std::move(queue_.front());
     queue_.pop_front();
     lock.unlock();
-    hit.done(Apply(*client, hit));
+    hit.done(ApplyAndRecord(*client, hit));
   }
+}
+
+Result<CountedHit> DynamoDbStore::ApplyAndRecord(AwsJsonClient& client, const PendingHit& hit) {
+  if (settings_.metrics == nullptr) return Apply(client, hit);
+  const auto started = std::chrono::steady_clock::now();
+  Result<CountedHit> result = Apply(client, hit);
+  // A rate limit's refusal or a count at its maximum are answers, not store failures.
+  const StatusCode code = result.status().code();
+  const bool failed = code != StatusCode::kOk && code != StatusCode::kResourceExhausted &&
+                      code != StatusCode::kOutOfRange;
+  settings_.metrics->RecordCommit(1, std::chrono::steady_clock::now() - started, failed);
+  return result;
 }
 
 Result<CountedHit> DynamoDbStore::Apply(AwsJsonClient& client, const PendingHit& hit) {

@@ -44,6 +44,7 @@
 #include "aws/http_client.h"
 #include "aws/json_client.h"
 #include "hitcounter/clock.h"
+#include "hitcounter/metrics.h"
 #include "hitcounter/store.h"
 
 namespace hitcounter {
@@ -76,6 +77,9 @@ struct DynamoDbSettings {
   std::size_t max_queued_hits = kDefaultDynamoDbMaxQueuedHits;
   std::chrono::milliseconds call_timeout = kDefaultDynamoDbCallTimeout;
   std::chrono::milliseconds list_timeout = kDefaultDynamoDbListTimeout;
+  // When set (it must outlive the store), each hit is recorded as a commit of one hit: its
+  // DynamoDB time (window claim and count) and whether it failed; refused hits too.
+  Metrics* metrics = nullptr;
 };
 
 // kInvalidArgument unless `table` is a valid DynamoDB table name (3-255 of a-z A-Z 0-9 _ - .).
@@ -130,6 +134,7 @@ class DynamoDbStore final : public Store {
   std::unique_ptr<aws::AwsJsonClient> NewClient();
   aws::Deadline DeadlineIn(std::chrono::milliseconds budget) const;
   void WorkerLoop();
+  Result<CountedHit> ApplyAndRecord(aws::AwsJsonClient& client, const PendingHit& hit);
   Result<CountedHit> Apply(aws::AwsJsonClient& client, const PendingHit& hit);
   Result<std::int64_t> ClaimWindow(aws::AwsJsonClient& client, const PendingHit& hit);
   Result<RouteStats> Count(aws::AwsJsonClient& client, const PendingHit& hit);

@@ -59,6 +59,9 @@ TEST_F(SharedStoreTest, AStoppedEngineGives503AndCountingResumesWhenItIsBack) {
   EXPECT_EQ(down.status, 503);
   EXPECT_STREQ(Json(down)["error"].GetString(), "store_unavailable");
   EXPECT_EQ(client_->Get("/_health").status, 503);
+  HttpReply metrics = client_->Get("/_metrics");
+  EXPECT_NE(metrics.body.find("\nhitcounter_store_errors_total 1\n"), std::string::npos)
+      << metrics.body;
 
   std::string error;
   ASSERT_TRUE(engine->Restart(&error)) << error;
