@@ -113,9 +113,13 @@ std::optional<int> ChildProcess::WaitForExit(std::chrono::milliseconds timeout) 
       exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       break;
     }
-    if (std::chrono::steady_clock::now() >= deadline) break;
+    if (std::chrono::steady_clock::now() >= deadline) return exit_code_;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  // The child has exited, but the reader may not have drained the pipe yet: wait for its end,
+  // so Output() holds everything the child wrote.
+  std::unique_lock lock(mutex_);
+  output_changed_.wait_until(lock, deadline, [this] { return output_closed_; });
   return exit_code_;
 }
 
