@@ -207,7 +207,7 @@ export function readSettings(config: pulumi.Config): Settings {
             ? undefined
             : readPattern(config, "rateLimit", kRateLimitPattern, "<hits>/<window> such as 100/1m, 5/30s or 1000/1h"),
         rateLimitRules: readRateLimitRules(config),
-        maxRoutes: readOptionalInt(config, "maxRoutes", 1, Number.MAX_SAFE_INTEGER),
+        maxRoutes: readOptionalInt(config, "maxRoutes", 0, Number.MAX_SAFE_INTEGER),
         adminToken: config.getSecret("adminToken"),
         // Checked last, so that a fresh checkout with a bad key hears about the key first.
         lambdaZip: readLambdaZip(config),

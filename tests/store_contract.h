@@ -2,7 +2,7 @@
 // cannot drift apart. A backend instantiates the suite with a factory of fresh, empty stores:
 //
 //   INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContractTest,
-//                            ::testing::Values(StoreFactory{"sqlite", [] { ... }}));
+//                            ::testing::Values(StoreFactory{"sqlite", [](auto max_routes) {...}}));
 #ifndef HITCOUNTER_TESTS_STORE_CONTRACT_H_
 #define HITCOUNTER_TESTS_STORE_CONTRACT_H_
 
@@ -18,7 +18,8 @@ namespace hitcounter::testing {
 
 struct StoreFactory {
   std::string name;
-  std::function<std::unique_ptr<Store>()> make;  // a new, empty store each call
+  // A new, empty store each call, refusing new routes past `max_routes` (kUnboundedRoutes: never).
+  std::function<std::unique_ptr<Store>(std::int64_t max_routes)> make;
 };
 
 inline void PrintTo(const StoreFactory& factory, std::ostream* os) { *os << factory.name; }
@@ -26,7 +27,7 @@ inline void PrintTo(const StoreFactory& factory, std::ostream* os) { *os << fact
 class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
  protected:
   void SetUp() override {
-    store_ = GetParam().make();
+    store_ = GetParam().make(kUnboundedRoutes);
     ASSERT_NE(store_, nullptr);
   }
 

@@ -24,6 +24,7 @@ enum class StatusCode {
   kUnavailable,        // the store cannot be reached or failed; nothing was counted (HTTP 503)
   kInsufficientSpace,  // the store's disk is full; nothing was counted (HTTP 507)
   kResourceExhausted,  // a rate limit refused the hit; nothing was counted (HTTP 429)
+  kRouteLimitReached,  // a new route, and the store holds its most routes already (HTTP 507)
   kInternal,           // a bug or an unexpected condition (HTTP 500)
 };
 
@@ -45,6 +46,9 @@ class [[nodiscard]] Status {
   }
   static Status ResourceExhausted(std::string m) {
     return {StatusCode::kResourceExhausted, std::move(m)};
+  }
+  static Status RouteLimitReached(std::string m) {
+    return {StatusCode::kRouteLimitReached, std::move(m)};
   }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 

@@ -19,6 +19,16 @@
 
 namespace hitcounter {
 
+// The most distinct routes a store counts by default (`serve --max-routes`,
+// HITCOUNTER_MAX_ROUTES). Every new path is a new row (on DynamoDB a new, billed item), so a
+// public counter bounds them: once a store holds this many routes, a hit on a new route is
+// refused with kRouteLimitReached (HTTP 507) and counts nothing; the routes it holds keep
+// counting. 100,000 routes take ~10 MB in SQLite and are what one DynamoDB listing may scan.
+inline constexpr std::int64_t kDefaultMaxRoutes = 100'000;
+
+// A store's max_routes setting that means no bound at all.
+inline constexpr std::int64_t kUnboundedRoutes = 0;
+
 struct RouteStats {
   std::string route;
   std::int64_t count = 0;
@@ -72,7 +82,9 @@ class Store {
   // last_access = now). Calls `done` exactly once, possibly on another thread and possibly
   // before Increment returns, with the record as it is after this hit, or with an error:
   // kUnavailable / kInsufficientSpace when nothing was counted, kOutOfRange when the count is
-  // at its maximum. A successful result means the hit is durable.
+  // at its maximum, kRouteLimitReached when the route is new and the store holds the most
+  // routes it was opened with already (kDefaultMaxRoutes). A successful result means the hit
+  // is durable.
   //
   // With a `limit`, the hit counts only if fewer than limit->limit hits were counted on the
   // route in the window holding `now` (RateLimit::WindowStart); else nothing changes and

@@ -70,14 +70,20 @@ describe("configuration errors", () => {
             { throttleRateLimit: "-1" }, /throttleRateLimit must be a whole number from 1 to 10000/],
         ["a burst above the account's default quota is refused",
             { throttleBurstLimit: "9000" }, /throttleBurstLimit must be a whole number from 1 to 5000/],
-        ["a zero route limit is refused",
-            { maxRoutes: "0" }, /maxRoutes must be a whole number from 1/],
+        ["a negative route limit is refused",
+            { maxRoutes: "-1" }, /maxRoutes must be a whole number from 0/],
     ];
     for (const [name, config, message] of cases) {
         it(name, async () => {
             await refused({ lambdaZip: zip, ...config }, message);
         });
     }
+
+    it("a route limit of 0 lifts the bound and is passed to the function", async () => {
+        const run = await runProgram({ lambdaZip: zip, maxRoutes: "0" });
+        const env = run.one("aws:lambda/function:Function").inputs.environment.variables;
+        assert.equal(env.HITCOUNTER_MAX_ROUTES, "0");
+    });
 
     it("an empty rate limit means no limit and is not passed to the function", async () => {
         const run = await runProgram({ lambdaZip: zip, rateLimit: "" });

@@ -49,6 +49,14 @@ void AddServeFlags(CLI::App& command, ServeFlags& flags) {
       ->envname("HITCOUNTER_LISTEN")
       ->capture_default_str();
   AddStoreFlags(command, flags.store);
+  flags.store.max_routes = kDefaultMaxRoutes;
+  command
+      .add_option("--max-routes", flags.store.max_routes,
+                  "Most distinct routes counted; a hit on a new route past it gets 507 and "
+                  "counts nothing (0: no bound)")
+      ->envname("HITCOUNTER_MAX_ROUTES")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   command
       .add_option("--reserved-prefix", flags.reserved_prefix,
                   "Paths under this prefix are hitcounter's own endpoints and never count")

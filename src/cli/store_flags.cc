@@ -46,13 +46,15 @@ std::string SqlitePath(const StoreFlags& flags) {
 
 Result<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags, Metrics* metrics) {
   if (HasScheme(flags.spec, kSqlite)) {
-    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqlitePath(flags), metrics);
+    Result<std::unique_ptr<SqliteStore>> store =
+        SqliteStore::Open(SqlitePath(flags), metrics, flags.max_routes);
     if (!store.ok()) return store.status();
     return std::unique_ptr<Store>(std::move(store).value());
   }
   Result<DynamoDbSettings> settings = DynamoDbSettingsFor(flags);
   if (!settings.ok()) return settings.status();
   settings.value().metrics = metrics;
+  settings.value().max_routes = flags.max_routes;
   Result<std::unique_ptr<DynamoDbStore>> store = DynamoDbStore::Open(std::move(settings).value());
   if (!store.ok()) return store.status();
   // A table that is missing or unreachable now may be there later: say so, and serve 503s.

@@ -23,6 +23,8 @@ struct StoreFlags {
   std::string spec = kDefaultStore;
   std::string region;        // DynamoDB only; empty: from the environment
   std::string endpoint_url;  // DynamoDB only; empty: from the environment, else AWS's
+  // New routes past this are refused (hitcounter/store.h); set by the subcommands that count.
+  std::int64_t max_routes = kUnboundedRoutes;
 };
 
 void AddStoreFlags(CLI::App& command, StoreFlags& flags);

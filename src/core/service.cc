@@ -58,6 +58,8 @@ Response ErrorFromStatus(const Status& status, std::string_view bad_input) {
       return MakeErrorResponse(507, "insufficient_storage", status.message());
     case StatusCode::kResourceExhausted:
       return MakeErrorResponse(429, "rate_limited", status.message());
+    case StatusCode::kRouteLimitReached:
+      return MakeErrorResponse(507, "route_limit_reached", status.message());
     case StatusCode::kOk:
     case StatusCode::kInternal:
       break;

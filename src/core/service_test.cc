@@ -192,6 +192,13 @@ TEST_F(ServiceTest, AFullDiskIs507) {
   EXPECT_EQ(Call("GET", "/a").status, 507);
 }
 
+TEST_F(ServiceTest, ANewRoutePastTheBoundIs507WithItsOwnCode) {
+  store_.FailWith(Status::RouteLimitReached("hitcounter counts 3 routes already"));
+  Response response = Call("GET", "/a");
+  EXPECT_EQ(response.status, 507);
+  EXPECT_NE(response.body.find(R"("error":"route_limit_reached")"), std::string::npos);
+}
+
 TEST_F(ServiceTest, ACountAtItsMaximumIsAnErrorNotAWrap) {
   constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
   store_.Seed(RouteStats{"/full", kMax, 0, 0});

@@ -1,11 +1,27 @@
 #include "lambda/function_settings.h"
 
+#include <charconv>
+
 namespace hitcounter::lambda {
 namespace {
 
 std::string Get(const aws::Environment& env, std::string_view name) {
   auto found = env.find(name);
   return found == env.end() ? std::string() : found->second;
+}
+
+// kDefaultMaxRoutes when unset; "0" is no bound.
+Result<std::int64_t> MaxRoutes(const std::string& text) {
+  if (text.empty()) return kDefaultMaxRoutes;
+  std::int64_t value = -1;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 0) {
+    return Status::InvalidArgument(
+        "HITCOUNTER_MAX_ROUTES must be a whole number, 0 for no bound, "
+        "got \"" +
+        text + "\"");
+  }
+  return value;
 }
 
 }  // namespace
@@ -43,6 +59,9 @@ Result<FunctionSettings> FunctionSettingsFromEnv(const aws::Environment& env) {
   }
   settings.service.rate_limits = std::move(policy).value();
   settings.service.admin_token = Get(env, "HITCOUNTER_ADMIN_TOKEN");
+  Result<std::int64_t> max_routes = MaxRoutes(Get(env, "HITCOUNTER_MAX_ROUTES"));
+  if (!max_routes.ok()) return max_routes.status();
+  settings.store.max_routes = *max_routes;
   return settings;
 }
 

@@ -9,6 +9,8 @@
 //                               "PREFIX unlimited", separated by ';' or newlines (optional)
 //   HITCOUNTER_ADMIN_TOKEN      the token guarding {prefix}stats and {prefix}dashboard
 //                               (optional; set by infra/ from a Pulumi secret)
+//   HITCOUNTER_MAX_ROUTES       the most distinct routes counted (optional, default
+//                               kDefaultMaxRoutes; 0: no bound)
 //
 // {prefix}metrics answers 404 in the function: each instance would report only its own few
 // requests, and CloudWatch already has the function's invocations, errors and duration.

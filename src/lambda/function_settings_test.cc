@@ -65,6 +65,20 @@ TEST(FunctionSettingsTest, TheAdminTokenComesFromTheEnvironment) {
   EXPECT_EQ(FunctionSettingsFromEnv(env)->service.admin_token, "s3cret");
 }
 
+TEST(FunctionSettingsTest, TheMostRoutesDefaultsToTheBoundAndZeroLiftsIt) {
+  aws::Environment env = LambdaEnvironment();
+  EXPECT_EQ(FunctionSettingsFromEnv(env)->store.max_routes, kDefaultMaxRoutes);
+  env["HITCOUNTER_MAX_ROUTES"] = "2500";
+  EXPECT_EQ(FunctionSettingsFromEnv(env)->store.max_routes, 2500);
+  env["HITCOUNTER_MAX_ROUTES"] = "0";
+  EXPECT_EQ(FunctionSettingsFromEnv(env)->store.max_routes, kUnboundedRoutes);
+  for (const char* bad : {"-1", "many", "10 ", "1e6", "99999999999999999999"}) {
+    env["HITCOUNTER_MAX_ROUTES"] = bad;
+    Status status = FunctionSettingsFromEnv(env).status();
+    EXPECT_NE(status.message().find("HITCOUNTER_MAX_ROUTES"), std::string::npos) << bad;
+  }
+}
+
 TEST(FunctionSettingsTest, AMissingOrBadTableNameIsRefusedByName) {
   aws::Environment env = LambdaEnvironment();
   env.erase("TABLE_NAME");

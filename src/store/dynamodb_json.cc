@@ -20,6 +20,7 @@ constexpr std::string_view kLastAccess = "lastAccess";
 constexpr std::string_view kWindowStart = "windowStart";
 constexpr std::string_view kWindowMs = "windowMs";
 constexpr std::string_view kHits = "hits";
+constexpr std::string_view kRoutes = "routes";
 
 void Key(Writer& w, std::string_view key) {
   w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
@@ -111,22 +112,56 @@ Result<RouteStats> ParseItem(const Value& item) {
 
 }  // namespace
 
-std::string UpdateItemRequest(std::string_view table, std::string_view route, UnixMillis now) {
+std::string UpdateItemRequest(std::string_view table, std::string_view route, UnixMillis now,
+                              RouteItem item) {
   const std::string now_text = std::to_string(now);
+  // DynamoDB numbers hold 38 digits: without `< :max` a count would grow past INT64_MAX.
+  std::string_view condition = "attribute_not_exists(#c) OR #c < :max";
+  if (item == RouteItem::kExisting) condition = "attribute_exists(#c) AND #c < :max";
+  if (item == RouteItem::kNew) condition = "attribute_not_exists(#c)";
   return Document([&](Writer& w) {
     Member(w, "TableName", table);
     RouteKey(w, "Key", route);
     Member(w, "UpdateExpression", "ADD #c :one SET #la = :now, #fs = if_not_exists(#fs, :now)");
-    // DynamoDB numbers hold 38 digits: without this condition a count would grow past INT64_MAX.
-    Member(w, "ConditionExpression", "attribute_not_exists(#c) OR #c < :max");
+    Member(w, "ConditionExpression", condition);
     Names(w, {{"#c", kCount}, {"#la", kLastAccess}, {"#fs", kFirstSeen}});
     Key(w, "ExpressionAttributeValues");
     w.StartObject();
     Typed(w, ":one", "N", "1");
     Typed(w, ":now", "N", now_text);
-    Typed(w, ":max", "N", std::to_string(std::numeric_limits<std::int64_t>::max()));
+    if (item != RouteItem::kNew) {
+      Typed(w, ":max", "N", std::to_string(std::numeric_limits<std::int64_t>::max()));
+    }
     w.EndObject();
     Member(w, "ReturnValues", "ALL_NEW");
+  });
+}
+
+std::string ClaimRouteRequest(std::string_view table, std::int64_t max_routes) {
+  return Document([&](Writer& w) {
+    Member(w, "TableName", table);
+    RouteKey(w, "Key", kRouteTotalKey);
+    Member(w, "UpdateExpression", "ADD #n :one");
+    Member(w, "ConditionExpression", "attribute_not_exists(#n) OR #n < :max");
+    Names(w, {{"#n", kRoutes}});
+    Key(w, "ExpressionAttributeValues");
+    w.StartObject();
+    Typed(w, ":one", "N", "1");
+    Typed(w, ":max", "N", std::to_string(max_routes));
+    w.EndObject();
+  });
+}
+
+std::string ReleaseRouteRequest(std::string_view table) {
+  return Document([&](Writer& w) {
+    Member(w, "TableName", table);
+    RouteKey(w, "Key", kRouteTotalKey);
+    Member(w, "UpdateExpression", "ADD #n :minus_one");
+    Names(w, {{"#n", kRoutes}});
+    Key(w, "ExpressionAttributeValues");
+    w.StartObject();
+    Typed(w, ":minus_one", "N", "-1");
+    w.EndObject();
   });
 }
 

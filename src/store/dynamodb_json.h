@@ -35,10 +35,31 @@ struct ProvisionedCapacity {
   std::int64_t write_units = 0;
 };
 
+// The number of routes in the table, for stores with a bound on them (kDefaultMaxRoutes): one
+// item keyed kRouteTotalKey (never a route, so never listed) with the number `routes` (N). It
+// is counted from the first new route a bounded store sees; routes counted before that (by an
+// unbounded store) are not in it.
+inline constexpr std::string_view kRouteTotalKey = "route-total";
+
+// Which items a hit's UpdateItem may touch.
+enum class RouteItem {
+  kAny,       // the route's item, created when missing
+  kExisting,  // only an item that exists (a bounded store's first try)
+  kNew,       // only a missing item (a bounded store, once it has room for the route)
+};
+
 // One hit as one UpdateItem: ADD 1 to count, SET lastAccess, firstSeen if absent, on the
-// condition that the count is below INT64_MAX (else ConditionalCheckFailedException);
-// ReturnValues ALL_NEW.
-std::string UpdateItemRequest(std::string_view table, std::string_view route, UnixMillis now);
+// condition that the count is below INT64_MAX and that the item is as `item` asks (else
+// ConditionalCheckFailedException); ReturnValues ALL_NEW.
+std::string UpdateItemRequest(std::string_view table, std::string_view route, UnixMillis now,
+                              RouteItem item = RouteItem::kAny);
+
+// Room for one more route: ADD 1 to the route total on the condition that it is below
+// `max_routes` (else ConditionalCheckFailedException).
+std::string ClaimRouteRequest(std::string_view table, std::int64_t max_routes);
+
+// Gives back a ClaimRouteRequest's room when the route turned out to exist already.
+std::string ReleaseRouteRequest(std::string_view table);
 
 // A place for one hit in the route's current window: hits + 1 on the condition that the item
 // holds the window of `now` and fewer than limit.limit hits (else

@@ -36,6 +36,31 @@ TEST(UpdateItemRequest, AddsOneSetsTimesAndGuardsAgainstOverflow) {
             R"j(":max":{"N":"9223372036854775807"}},"ReturnValues":"ALL_NEW"})j");
 }
 
+TEST(UpdateItemRequest, ABoundedStoreTouchesOnlyAnExistingOrOnlyAMissingItem) {
+  EXPECT_NE(UpdateItemRequest("hits", "/a", 1, RouteItem::kExisting)
+                .find(R"j("ConditionExpression":"attribute_exists(#c) AND #c < :max")j"),
+            std::string::npos);
+  std::string create = UpdateItemRequest("hits", "/a", 1, RouteItem::kNew);
+  EXPECT_NE(create.find(R"j("ConditionExpression":"attribute_not_exists(#c)")j"),
+            std::string::npos);
+  // DynamoDB refuses a request with an expression value that no expression uses.
+  EXPECT_EQ(create.find(":max"), std::string::npos);
+}
+
+TEST(RouteTotalRequests, ClaimRoomBelowTheBoundAndGiveItBack) {
+  EXPECT_EQ(ClaimRouteRequest("hits", 100000),
+            R"j({"TableName":"hits","Key":{"route":{"S":"route-total"}},)j"
+            R"j("UpdateExpression":"ADD #n :one",)j"
+            R"j("ConditionExpression":"attribute_not_exists(#n) OR #n < :max",)j"
+            R"j("ExpressionAttributeNames":{"#n":"routes"},)j"
+            R"j("ExpressionAttributeValues":{":one":{"N":"1"},":max":{"N":"100000"}}})j");
+  EXPECT_EQ(
+      ReleaseRouteRequest("hits"),
+      R"j({"TableName":"hits","Key":{"route":{"S":"route-total"}},)j"
+      R"j("UpdateExpression":"ADD #n :minus_one","ExpressionAttributeNames":{"#n":"routes"},)j"
+      R"j("ExpressionAttributeValues":{":minus_one":{"N":"-1"}}})j");
+}
+
 TEST(ScanRequest, FiltersByPrefixAndContinuesAfterTheLastKey) {
   // No prefix still reads routes only: rate-limit windows have keys that do not start with '/'.
   EXPECT_EQ(

@@ -20,6 +20,10 @@ using aws::Replay;
 constexpr std::size_t kMinTableNameLength = 3;
 constexpr std::size_t kMaxTableNameLength = 255;
 
+bool ConditionFailed(const AwsCallResult& call) {
+  return call.error && call.error->type == "ConditionalCheckFailedException";
+}
+
 // One line of JSON on stderr, for log collectors (CloudWatch, journald).
 void LogError(const DynamoDbSettings& settings, std::string_view message) {
   rapidjson::StringBuffer buffer;
@@ -191,7 +195,7 @@ Result<CountedHit> DynamoDbStore::ApplyAndRecord(AwsJsonClient& client, const Pe
   // A rate limit's refusal or a count at its maximum are answers, not store failures.
   const StatusCode code = result.status().code();
   const bool failed = code != StatusCode::kOk && code != StatusCode::kResourceExhausted &&
-                      code != StatusCode::kOutOfRange;
+                      code != StatusCode::kOutOfRange && code != StatusCode::kRouteLimitReached;
   settings_.metrics->RecordCommit(1, std::chrono::steady_clock::now() - started, failed);
   return result;
 }
@@ -220,7 +224,7 @@ Result<std::int64_t> DynamoDbStore::ClaimWindow(AwsJsonClient& client, const Pen
         current ? dynamodb::ClaimWindowRequest(settings_.table, hit.route, *hit.limit, hit.now)
                 : dynamodb::StartWindowRequest(settings_.table, hit.route, *hit.limit, hit.now);
     AwsCallResult call = client.Call("UpdateItem", request, hit.deadline, Replay::kNever);
-    if (call.error && call.error->type == "ConditionalCheckFailedException") continue;
+    if (ConditionFailed(call)) continue;
     if (!call.status.ok()) return Failure("UpdateItem", call);
     Result<std::int64_t> hits = dynamodb::ParseWindowHits(call.body);
     if (!hits.ok()) return Report(hits.status(), "corrupt window");
@@ -229,11 +233,43 @@ Result<std::int64_t> DynamoDbStore::ClaimWindow(AwsJsonClient& client, const Pen
   return Status::ResourceExhausted("the route's rate limit is reached in this window");
 }
 
+AwsCallResult DynamoDbStore::CallUpdateItem(AwsJsonClient& client, const PendingHit& hit,
+                                            const std::string& request) {
+  return client.Call("UpdateItem", request, hit.deadline, Replay::kNever);
+}
+
 Result<RouteStats> DynamoDbStore::Count(AwsJsonClient& client, const PendingHit& hit) {
-  AwsCallResult call =
-      client.Call("UpdateItem", dynamodb::UpdateItemRequest(settings_.table, hit.route, hit.now),
-                  hit.deadline, Replay::kNever);
-  if (call.error && call.error->type == "ConditionalCheckFailedException") {
+  using dynamodb::RouteItem;
+  const std::string& table = settings_.table;
+  if (settings_.max_routes == kUnboundedRoutes) {
+    return Counted(
+        CallUpdateItem(client, hit, dynamodb::UpdateItemRequest(table, hit.route, hit.now)));
+  }
+  AwsCallResult call = CallUpdateItem(
+      client, hit, dynamodb::UpdateItemRequest(table, hit.route, hit.now, RouteItem::kExisting));
+  if (!ConditionFailed(call)) return Counted(std::move(call));
+  // A new route (or one at its maximum count, which the last try below tells).
+  AwsCallResult claim =
+      CallUpdateItem(client, hit, dynamodb::ClaimRouteRequest(table, settings_.max_routes));
+  if (ConditionFailed(claim)) {
+    return Status::RouteLimitReached("hitcounter counts " + std::to_string(settings_.max_routes) +
+                                     " routes already, its most; this new route was not counted");
+  }
+  if (!claim.status.ok()) return Failure("UpdateItem", claim);
+  call = CallUpdateItem(client, hit,
+                        dynamodb::UpdateItemRequest(table, hit.route, hit.now, RouteItem::kNew));
+  if (!ConditionFailed(call)) return Counted(std::move(call));
+  // Another process created the route meanwhile: give the room back and count on its item.
+  AwsCallResult release = CallUpdateItem(client, hit, dynamodb::ReleaseRouteRequest(table));
+  if (!release.status.ok()) return Failure("UpdateItem", release);
+  return Counted(CallUpdateItem(
+      client, hit, dynamodb::UpdateItemRequest(table, hit.route, hit.now, RouteItem::kExisting)));
+}
+
+// The record an UpdateItem of a hit answered with; a failed condition means a count at its
+// maximum.
+Result<RouteStats> DynamoDbStore::Counted(AwsCallResult call) {
+  if (ConditionFailed(call)) {
     return Status::OutOfRange("the count of this route is at its maximum");
   }
   if (!call.status.ok()) return Failure("UpdateItem", call);

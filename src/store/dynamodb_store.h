@@ -7,6 +7,15 @@
 // DescribeTable. List scans the table (DynamoDB cannot sort): see List below and
 // docs/DYNAMODB.md for its cost.
 //
+// Bounded routes (settings.max_routes): a hit first updates only an existing item; when the
+// route is new, it claims room in the route total with a conditional UpdateItem, then creates
+// the item only if it is still missing, giving the room back if another process created it
+// first. Hits on known routes cost what they cost unbounded; a new route costs three writes,
+// a refused one two. Room claimed by a process that died, or whose create got no answer, is
+// not given back; and while racing first hits on one new route each hold room, other new
+// routes may be refused: near the bound it can be reached a little early, never passed. A
+// limited hit refused as a new route too many leaves its window item to expire (TTL).
+//
 // A rate-limited hit first claims a place in its route's window item (dynamodb_json.h) with a
 // conditional UpdateItem, and is counted only once it has one: no window ever holds more than
 // the limit, whatever the number of processes. That is one more round trip per limited hit. A
@@ -65,10 +74,11 @@ inline constexpr std::chrono::milliseconds kDefaultDynamoDbCallTimeout{5'000};
 // kMaxScannedItems cap).
 inline constexpr std::chrono::milliseconds kDefaultDynamoDbListTimeout{30'000};
 
-// The most items one List reads. Each listing scans the whole table and sorts in memory, so the
-// cost grows with the table: 100,000 routes of ~100 bytes are ~10 MB read, ~2,500 read units per
-// listing (strongly consistent). Bigger tables get kUnavailable instead of a slow, costly scan.
-inline constexpr std::int64_t kMaxScannedItems = 100'000;
+// The most items one List reads: the default most routes, a rate-limit window for each and the
+// route total. Each listing scans the whole table and sorts in memory, so the cost grows with
+// the table: 100,000 routes of ~100 bytes are ~10 MB read, ~2,500 read units per listing
+// (strongly consistent). Bigger tables get kUnavailable instead of a slow, costly scan.
+inline constexpr std::int64_t kMaxScannedItems = 2 * kDefaultMaxRoutes + 1;
 
 struct DynamoDbSettings {
   std::string table;
@@ -80,6 +90,9 @@ struct DynamoDbSettings {
   // When set (it must outlive the store), each hit is recorded as a commit of one hit: its
   // DynamoDB time (window claim and count) and whether it failed; refused hits too.
   Metrics* metrics = nullptr;
+  // New routes are refused once the table's route total (dynamodb_json.h) reaches this;
+  // kUnboundedRoutes: never, and no route total is kept.
+  std::int64_t max_routes = kUnboundedRoutes;
 };
 
 // kInvalidArgument unless `table` is a valid DynamoDB table name (3-255 of a-z A-Z 0-9 _ - .).
@@ -138,6 +151,9 @@ class DynamoDbStore final : public Store {
   Result<CountedHit> Apply(aws::AwsJsonClient& client, const PendingHit& hit);
   Result<std::int64_t> ClaimWindow(aws::AwsJsonClient& client, const PendingHit& hit);
   Result<RouteStats> Count(aws::AwsJsonClient& client, const PendingHit& hit);
+  Result<RouteStats> Counted(aws::AwsCallResult call);
+  aws::AwsCallResult CallUpdateItem(aws::AwsJsonClient& client, const PendingHit& hit,
+                                    const std::string& request);
   Status Failure(std::string_view operation, const aws::AwsCallResult& call);
   Status Report(Status status, std::string_view kind);
   void MarkHealthy();

@@ -28,15 +28,16 @@ using testing::UniqueTableName;
 constexpr UnixMillis kT0 = 1'795'701'907'123;
 
 INSTANTIATE_TEST_SUITE_P(DynamoDbLocal, StoreContractTest,
-                         ::testing::Values(StoreFactory{"dynamodb-local", [] {
-                                                          return std::unique_ptr<Store>(
-                                                              FreshStore(Engine::kDynamoDbLocal));
-                                                        }}));
+                         ::testing::Values(StoreFactory{
+                             "dynamodb-local", [](std::int64_t max_routes) {
+                               return std::unique_ptr<Store>(
+                                   FreshStore(Engine::kDynamoDbLocal, 4, max_routes));
+                             }}));
 
 INSTANTIATE_TEST_SUITE_P(Dynalite, StoreContractTest,
-                         ::testing::Values(StoreFactory{"dynalite", [] {
-                                                          return std::unique_ptr<Store>(
-                                                              FreshStore(Engine::kDynalite));
+                         ::testing::Values(StoreFactory{"dynalite", [](std::int64_t max_routes) {
+                                                          return std::unique_ptr<Store>(FreshStore(
+                                                              Engine::kDynalite, 4, max_routes));
                                                         }}));
 
 class DynamoDbStoreTest : public ::testing::TestWithParam<Engine> {

@@ -61,11 +61,13 @@ inline DynamoDbSettings SettingsFor(const LocalDynamoDb& engine, const std::stri
 }
 
 // A store on a new, empty table of `engine`; nullptr (and a test failure) when impossible.
-inline std::unique_ptr<DynamoDbStore> FreshStore(Engine engine, std::size_t workers = 4) {
+inline std::unique_ptr<DynamoDbStore> FreshStore(Engine engine, std::size_t workers = 4,
+                                                 std::int64_t max_routes = kUnboundedRoutes) {
   LocalDynamoDb* db = SharedEngine(engine);
   if (db == nullptr) return nullptr;
   DynamoDbSettings settings = SettingsFor(*db, UniqueTableName("counters"));
   settings.workers = workers;
+  settings.max_routes = max_routes;
   Status created = CreateDynamoDbTable(settings, std::nullopt, kTableWait);
   EXPECT_TRUE(created.ok()) << created.message();
   Result<std::unique_ptr<DynamoDbStore>> store = DynamoDbStore::Open(settings);

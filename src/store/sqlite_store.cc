@@ -12,15 +12,19 @@ namespace {
 using sqlite::BindText;
 using sqlite::ErrorStatus;
 
-// One hit, one atomic statement: insert the route or add one to it. The WHERE refuses to grow a
-// count past INT64_MAX (SQLite would silently turn it into a floating-point number); then no
-// row changes and the hit is reported as kOutOfRange.
+// One hit, one atomic statement: insert the route or add one to it. The first WHERE inserts a
+// new route only while the table holds fewer than ?3 routes (0: no bound); the second refuses to
+// grow a count past INT64_MAX (SQLite would silently turn it into a floating-point number).
+// Either way no row changes, and the read-back tells which: no row is kRouteLimitReached, a row
+// kOutOfRange.
 //
 // The new values are read back with kReadBackSql in the same transaction rather than with
 // RETURNING: RETURNING allocated and zeroed ~166 KB per execution, ~40,000 instructions per
 // hit (callgrind), several times the cost of the second lookup.
 constexpr std::string_view kUpsertSql = R"sql(
-  INSERT INTO counters (route, count, first_seen, last_access) VALUES (?1, 1, ?2, ?2)
+  INSERT INTO counters (route, count, first_seen, last_access) SELECT ?1, 1, ?2, ?2
+    WHERE ?3 = 0 OR (SELECT routes FROM route_total) < ?3
+       OR EXISTS (SELECT 1 FROM counters WHERE route = ?1)
   ON CONFLICT (route) DO UPDATE SET count = count + 1, last_access = excluded.last_access
     WHERE count < 9223372036854775807
 )sql";
@@ -41,6 +45,10 @@ constexpr std::string_view kClaimWindowSql = R"sql(
 )sql";
 
 constexpr std::string_view kWindowHitsSql = "SELECT hits FROM rate_windows WHERE route = ?1";
+
+// A window claimed by a hit on a route that was then refused as one too many: no hit of the
+// window counted on the route (it has no row), so the window's row only takes space.
+constexpr std::string_view kDropWindowSql = "DELETE FROM rate_windows WHERE route = ?1";
 
 constexpr std::string_view kSweepWindowsSql =
     "DELETE FROM rate_windows WHERE window_start + window_ms <= ?1";
@@ -102,7 +110,9 @@ Status Step(sqlite3* db, sqlite3_stmt* statement, std::string_view what) {
 
 }  // namespace
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, Metrics* metrics) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, Metrics* metrics,
+                                                       std::int64_t max_routes) {
+  if (max_routes < 0) return Status::InvalidArgument("the most routes cannot be negative");
   Result<sqlite::Database> writer = sqlite::Open(path, /*read_only=*/false);
   if (!writer.ok()) return writer.status();
   sqlite3* db = writer->get();
@@ -124,6 +134,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
       new SqliteStore(std::move(writer).value(), std::move(reader).value()));
   if (Status prepared = store->PrepareStatements(); !prepared.ok()) return prepared;
   store->metrics_ = metrics;
+  store->max_routes_ = max_routes;
   store->writer_ = std::thread([s = store.get()] { s->WriterLoop(); });
   return store;
 }
@@ -144,6 +155,7 @@ Status SqliteStore::PrepareStatements() {
       {write_db_.get(), kReadBackSql, &read_back_},
       {write_db_.get(), kClaimWindowSql, &claim_window_},
       {write_db_.get(), kWindowHitsSql, &window_hits_},
+      {write_db_.get(), kDropWindowSql, &drop_window_},
       {write_db_.get(), kSweepWindowsSql, &sweep_windows_},
       {write_db_.get(), "BEGIN IMMEDIATE", &begin_},
       {write_db_.get(), "COMMIT", &commit_},
@@ -216,7 +228,7 @@ void SqliteStore::CommitBatch(std::vector<PendingHit>& batch) {
     // does not.
     StatusCode code = result.status().code();
     if (code != StatusCode::kOk && code != StatusCode::kOutOfRange &&
-        code != StatusCode::kResourceExhausted) {
+        code != StatusCode::kResourceExhausted && code != StatusCode::kRouteLimitReached) {
       status = result.status();
     }
     results.push_back(std::move(result));
@@ -246,8 +258,20 @@ Result<CountedHit> SqliteStore::Apply(const PendingHit& hit) {
     window_hits = *claimed;
   }
   Result<RouteStats> stats = Upsert(hit);
+  if (hit.limit && stats.status().code() == StatusCode::kRouteLimitReached) {
+    if (Status dropped = DropWindow(hit.route); !dropped.ok()) return dropped;
+  }
   if (!stats.ok()) return stats.status();
   return CountedHit{std::move(stats).value(), window_hits};
+}
+
+Status SqliteStore::DropWindow(const std::string& route) {
+  sqlite3_stmt* drop = drop_window_.get();
+  ResetOnExit reset(drop);
+  BindText(drop, 1, route);
+  int code = sqlite3_step(drop);
+  if (code != SQLITE_DONE) return ErrorStatus(write_db_.get(), code, "cannot drop a rate window");
+  return Status::Ok();
 }
 
 // The hits in the window after this one, or kResourceExhausted when the window is full.
@@ -288,22 +312,27 @@ Status SqliteStore::SweepEndedWindows(UnixMillis now) {
 
 Result<RouteStats> SqliteStore::Upsert(const PendingHit& hit) {
   sqlite3* db = write_db_.get();
+  bool counted = false;
   {
     sqlite3_stmt* upsert = upsert_.get();
     ResetOnExit reset(upsert);
     BindText(upsert, 1, hit.route);
     sqlite3_bind_int64(upsert, 2, hit.now);
+    sqlite3_bind_int64(upsert, 3, max_routes_);
     int code = sqlite3_step(upsert);
     if (code != SQLITE_DONE) return ErrorStatus(db, code, "cannot count the hit");
-    if (sqlite3_changes(db) == 0) {
-      return Status::OutOfRange("the count of this route is at its maximum");
-    }
+    counted = sqlite3_changes(db) != 0;
   }
   sqlite3_stmt* read_back = read_back_.get();
   ResetOnExit reset(read_back);
   BindText(read_back, 1, hit.route);
   int code = sqlite3_step(read_back);
+  if (!counted && code == SQLITE_DONE) {
+    return Status::RouteLimitReached("hitcounter counts " + std::to_string(max_routes_) +
+                                     " routes already, its most; this new route was not counted");
+  }
   if (code != SQLITE_ROW) return ErrorStatus(db, code, "cannot read the count back");
+  if (!counted) return Status::OutOfRange("the count of this route is at its maximum");
   return RouteStats{hit.route, sqlite3_column_int64(read_back, 0),
                     sqlite3_column_int64(read_back, 1), hit.now};
 }

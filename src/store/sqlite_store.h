@@ -13,6 +13,9 @@
 // Several processes may share one file (SQLite locks it); counts stay exact because every hit
 // is a single upsert.
 //
+// Bounded routes: with max_routes, the upsert inserts a new route only while the table
+// route_total (kept by triggers) says there is room, in the hit's own statement.
+//
 // Rate limits: a limited hit first claims a place in its route's window (table rate_windows,
 // one row per route) and counts only if it got one, both in the hit's transaction, so the
 // check and the count commit together or not at all. The writer deletes the rows of ended
@@ -54,9 +57,12 @@ inline constexpr UnixMillis kRateWindowSweepMillis = 60'000;
 class SqliteStore final : public Store {
  public:
   // Opens or creates the database at `path` and migrates its schema. Each group commit and each
-  // refused hit is recorded into `metrics` when given (it must outlive the store).
+  // refused hit is recorded into `metrics` when given (it must outlive the store). Hits on new
+  // routes are refused once the file holds `max_routes` routes (kUnboundedRoutes: never); the
+  // bound holds across processes sharing the file, as the check is part of the hit's upsert.
   static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path,
-                                                   Metrics* metrics = nullptr);
+                                                   Metrics* metrics = nullptr,
+                                                   std::int64_t max_routes = kUnboundedRoutes);
 
   // Commits every queued hit, then stops the writer.
   ~SqliteStore() override;
@@ -85,6 +91,7 @@ class SqliteStore final : public Store {
   Result<CountedHit> Apply(const PendingHit& hit);
   Result<std::int64_t> ClaimWindow(const PendingHit& hit);
   Result<RouteStats> Upsert(const PendingHit& hit);
+  Status DropWindow(const std::string& route);
   Status SweepEndedWindows(UnixMillis now);
 
   sqlite::Database write_db_;
@@ -92,6 +99,7 @@ class SqliteStore final : public Store {
   sqlite::Statement read_back_;
   sqlite::Statement claim_window_;
   sqlite::Statement window_hits_;
+  sqlite::Statement drop_window_;
   sqlite::Statement sweep_windows_;
   UnixMillis next_sweep_ = 0;  // writer thread only
   sqlite::Statement begin_;
@@ -112,6 +120,7 @@ class SqliteStore final : public Store {
   bool closing_ = false;
   Status last_commit_;  // the outcome of the writer's last batch, for CheckHealth
   Metrics* metrics_ = nullptr;
+  std::int64_t max_routes_ = kUnboundedRoutes;
 
   std::thread writer_;
 };

@@ -25,10 +25,10 @@ TempDir& SharedTempDir() {
   return dir;
 }
 
-std::unique_ptr<Store> FreshSqliteStore() {
+std::unique_ptr<Store> FreshSqliteStore(std::int64_t max_routes) {
   static int serial = 0;
   std::string path = SharedTempDir().path() + "/contract-" + std::to_string(++serial) + ".db";
-  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path);
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path, nullptr, max_routes);
   EXPECT_TRUE(store.ok()) << store.status().message();
   return store.ok() ? std::move(store).value() : nullptr;
 }
@@ -102,6 +102,67 @@ TEST(SqliteStore, OpensADatabaseWrittenBySchemaVersionOne) {
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(*stats, (RouteStats{"/old", 42, 1, kT0}));
   EXPECT_EQ((*store)->List(StatsQuery{})->routes.size(), 1u);
+}
+
+TEST(SqliteStore, TheRouteBoundCountsTheRoutesOfAnOlderDatabase) {
+  TempDir dir;
+  std::string path = dir.path() + "/v3.db";
+  {
+    auto store = std::move(SqliteStore::Open(path)).value();
+    ASSERT_TRUE(IncrementAndWait(*store, "/a", kT0).ok());
+    ASSERT_TRUE(IncrementAndWait(*store, "/b", kT0).ok());
+  }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ExecOrFail(db,
+               "DROP TRIGGER counters_insert_adds_a_route; DROP TRIGGER "
+               "counters_delete_removes_a_route; DROP TABLE route_total; PRAGMA user_version = 3;");
+    sqlite3_close(db);
+  }
+  auto store = std::move(SqliteStore::Open(path, nullptr, /*max_routes=*/3)).value();
+  EXPECT_TRUE(IncrementAndWait(*store, "/c", kT0).ok());
+  EXPECT_EQ(IncrementAndWait(*store, "/d", kT0).status().code(), StatusCode::kRouteLimitReached);
+}
+
+TEST(SqliteStore, RoutesDeletedByHandMakeRoomForNewOnes) {
+  TempDir dir;
+  std::string path = dir.path() + "/hits.db";
+  auto store = std::move(SqliteStore::Open(path, nullptr, /*max_routes=*/2)).value();
+  ASSERT_TRUE(IncrementAndWait(*store, "/a", kT0).ok());
+  ASSERT_TRUE(IncrementAndWait(*store, "/b", kT0).ok());
+  ASSERT_EQ(IncrementAndWait(*store, "/c", kT0).status().code(), StatusCode::kRouteLimitReached);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ExecOrFail(db, "DELETE FROM counters WHERE route = '/a'");
+  sqlite3_close(db);
+  EXPECT_TRUE(IncrementAndWait(*store, "/c", kT0).ok());
+}
+
+TEST(SqliteStore, ALimitedHitOnARefusedNewRouteLeavesNoRateWindow) {
+  TempDir dir;
+  std::string path = dir.path() + "/hits.db";
+  {
+    auto store = std::move(SqliteStore::Open(path, nullptr, /*max_routes=*/1)).value();
+    ASSERT_TRUE(IncrementAndWait(*store, "/a", kT0).ok());
+    Result<CountedHit> refused = testing::IncrementWithin(*store, "/b", kT0, RateLimit{5, 60});
+    EXPECT_EQ(refused.status().code(), StatusCode::kRouteLimitReached);
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* count = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM rate_windows", -1, &count, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(count), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(count, 0), 0);
+  sqlite3_finalize(count);
+  sqlite3_close(db);
+}
+
+TEST(SqliteStore, RefusesANegativeRouteBound) {
+  TempDir dir;
+  EXPECT_EQ(SqliteStore::Open(dir.path() + "/x.db", nullptr, -1).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST(SqliteStore, RefusesADatabaseFromANewerVersion) {
