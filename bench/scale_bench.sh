@@ -56,7 +56,6 @@ seed() {
   wait_http "http://127.0.0.1:$port/_health" || { echo "seed server did not start" >&2; exit 1; }
   kill -TERM "$pid" && wait "$pid" || true
   sqlite3 "$db" <<SQL
-PRAGMA journal_mode = WAL;
 BEGIN;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $routes)
 INSERT INTO counters (route, count, first_seen, last_access)
@@ -118,7 +117,7 @@ echo
 printf '%-34s %12s %10s\n' "store" "req/s" "p99 ms"
 printf '%-34s %12s %10s\n' "base ($BASE_ROUTES routes)" "$base_rps" "$base_p99"
 printf '%-34s %12s %10s\n' "scale ($SCALE_ROUTES routes)" "$scale_rps" "$scale_p99"
-awk -v s="$scale_rps" -v b="$base_rps" 'BEGIN {r = s / b; printf "ratio scale/base: %.2fx (target >= 0.5x: %s)\n", r, r >= 0.5 ? "PASS" : "MISS"}'
+awk -v s="$scale_rps" -v b="$base_rps" 'BEGIN {r = s / b; printf "ratio scale/base: %.2fx (target >= 0.5x: %s)\n", r, (r >= 0.5 ? "PASS" : "MISS")}'
 echo "scale server RSS after the load: $((rss / 1024)) MB (peak $((hwm / 1024)) MB)"
 
 echo
@@ -129,6 +128,6 @@ for sort in count route lastAccess; do
   done | awk '{print $1 * 1000}' | sort -n >"$TMP/times"
   printf '%-34s %12.1f %10.1f\n' "sort=$sort" "$(median <"$TMP/times")" "$(tail -1 "$TMP/times")"
   if [[ $sort == count ]]; then
-    awk -v m="$(tail -1 "$TMP/times")" 'BEGIN {printf "  sort=count max <= 100 ms: %s\n", m <= 100 ? "PASS" : "MISS"}'
+    awk -v m="$(tail -1 "$TMP/times")" 'BEGIN {printf "  sort=count max <= 100 ms: %s\n", (m <= 100 ? "PASS" : "MISS")}'
   fi
 done

@@ -110,6 +110,7 @@ class SqliteStore final : public Store {
   sqlite::Database read_db_;
   sqlite::Statement get_;
   sqlite::Statement list_by_count_;
+  sqlite::Statement list_all_by_count_;
   sqlite::Statement list_by_route_;
   sqlite::Statement list_by_last_access_;
 
