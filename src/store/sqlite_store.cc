@@ -1,7 +1,10 @@
 #include "store/sqlite_store.h"
 
+#include <algorithm>
 #include <chrono>
+#include <future>
 #include <limits>
+#include <memory>
 #include <utility>
 
 #include "store/sqlite_schema.h"
@@ -52,6 +55,12 @@ constexpr std::string_view kDropWindowSql = "DELETE FROM rate_windows WHERE rout
 
 constexpr std::string_view kSweepWindowsSql =
     "DELETE FROM rate_windows WHERE window_start + window_ms <= ?1";
+
+// CheckHealth's probe: sets the schema version to what it is. That rewrites the database's first
+// page, so committing it needs room in the WAL, as a hit does.
+std::string ProbeSql() {
+  return "PRAGMA user_version = " + std::to_string(sqlite::LatestSchemaVersion());
+}
 
 constexpr std::string_view kGetSql =
     "SELECT route, count, first_seen, last_access FROM counters WHERE route = ?1";
@@ -161,6 +170,7 @@ Status SqliteStore::PrepareStatements() {
     std::string_view sql;
     sqlite::Statement* slot;
   };
+  const std::string probe_sql = ProbeSql();
   const Wanted wanted[] = {
       {write_db_.get(), kUpsertSql, &upsert_},
       {write_db_.get(), kReadBackSql, &read_back_},
@@ -168,6 +178,7 @@ Status SqliteStore::PrepareStatements() {
       {write_db_.get(), kWindowHitsSql, &window_hits_},
       {write_db_.get(), kDropWindowSql, &drop_window_},
       {write_db_.get(), kSweepWindowsSql, &sweep_windows_},
+      {write_db_.get(), probe_sql, &probe_},
       {write_db_.get(), "BEGIN IMMEDIATE", &begin_},
       {write_db_.get(), "COMMIT", &commit_},
       {write_db_.get(), "ROLLBACK", &rollback_},
@@ -187,6 +198,10 @@ Status SqliteStore::PrepareStatements() {
 
 void SqliteStore::Increment(std::string route, UnixMillis now, std::optional<RateLimit> limit,
                             IncrementCallback done) {
+  Enqueue(PendingHit{std::move(route), now, limit, std::move(done), /*probe=*/false});
+}
+
+void SqliteStore::Enqueue(PendingHit hit) {
   Status refused;
   {
     std::lock_guard lock(queue_mutex_);
@@ -195,14 +210,14 @@ void SqliteStore::Increment(std::string route, UnixMillis now, std::optional<Rat
     } else if (queue_.size() >= kMaxQueuedHits) {
       refused = Status::Unavailable("too many hits are waiting for the disk; try again");
     } else {
-      queue_.push_back(PendingHit{std::move(route), now, limit, std::move(done)});
+      queue_.push_back(std::move(hit));
       // Wake the writer only when it sleeps: while it commits, the queue just fills.
       if (writer_waiting_) queue_ready_.notify_one();
       return;
     }
   }
-  if (metrics_ != nullptr) metrics_->RecordRefusedHit();
-  done(std::move(refused));
+  if (metrics_ != nullptr && !hit.probe) metrics_->RecordRefusedHit();
+  hit.done(std::move(refused));
 }
 
 void SqliteStore::WriterLoop() {
@@ -245,7 +260,11 @@ void SqliteStore::CommitBatch(std::vector<PendingHit>& batch) {
     }
     results.push_back(std::move(result));
   }
-  if (status.ok()) status = SweepEndedWindows(batch.front().now);
+  if (status.ok()) {
+    UnixMillis now = 0;  // a probe's is 0: the latest hit's time
+    for (const PendingHit& hit : batch) now = std::max(now, hit.now);
+    status = SweepEndedWindows(now);
+  }
   if (status.ok()) status = Step(db, commit_.get(), "cannot commit");
   if (!status.ok() && !sqlite3_get_autocommit(db)) {
     (void)Step(db, rollback_.get(), "cannot roll back");
@@ -254,8 +273,10 @@ void SqliteStore::CommitBatch(std::vector<PendingHit>& batch) {
     std::lock_guard lock(queue_mutex_);
     last_commit_ = status;
   }
-  if (metrics_ != nullptr) {
-    metrics_->RecordCommit(batch.size(), std::chrono::steady_clock::now() - started, !status.ok());
+  const auto hits = static_cast<std::size_t>(
+      std::count_if(batch.begin(), batch.end(), [](const PendingHit& hit) { return !hit.probe; }));
+  if (metrics_ != nullptr && hits > 0) {
+    metrics_->RecordCommit(hits, std::chrono::steady_clock::now() - started, !status.ok());
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
     batch[i].done(status.ok() ? std::move(results[i]) : Result<CountedHit>(status));
@@ -263,6 +284,11 @@ void SqliteStore::CommitBatch(std::vector<PendingHit>& batch) {
 }
 
 Result<CountedHit> SqliteStore::Apply(const PendingHit& hit) {
+  if (hit.probe) {
+    Status probed = Step(write_db_.get(), probe_.get(), "cannot write the schema version");
+    if (!probed.ok()) return probed;
+    return CountedHit{};
+  }
   std::int64_t window_hits = 0;
   if (hit.limit) {
     Result<std::int64_t> claimed = ClaimWindow(hit);
@@ -399,9 +425,13 @@ Result<StatsPage> SqliteStore::List(const StatsQuery& query) {
 }
 
 Status SqliteStore::CheckHealth() {
+  bool last_commit_failed;
   {
     std::lock_guard lock(queue_mutex_);
-    if (!last_commit_.ok()) return last_commit_;
+    last_commit_failed = !last_commit_.ok();
+  }
+  if (last_commit_failed) {
+    if (Status probed = ProbeCommit(); !probed.ok()) return probed;
   }
   std::lock_guard lock(read_mutex_);
   sqlite3_stmt* statement = get_.get();
@@ -412,6 +442,19 @@ Status SqliteStore::CheckHealth() {
     return ErrorStatus(read_db_.get(), code, "the database does not answer");
   }
   return Status::Ok();
+}
+
+Status SqliteStore::ProbeCommit() {
+  auto outcome = std::make_shared<std::promise<Status>>();
+  std::future<Status> probed = outcome->get_future();
+  Enqueue(PendingHit{"", 0, std::nullopt,
+                     [outcome](Result<CountedHit> result) { outcome->set_value(result.status()); },
+                     /*probe=*/true});
+  if (probed.wait_for(kHealthProbeTimeout) != std::future_status::ready) {
+    return Status::Unavailable("the writer did not commit within " +
+                               std::to_string(kHealthProbeTimeout.count()) + " ms");
+  }
+  return probed.get();
 }
 
 void SqliteStore::Close() {

@@ -21,11 +21,15 @@
 // check and the count commit together or not at all. The writer deletes the rows of ended
 // windows every kRateWindowSweepMillis.
 //
+// A full disk (SQLITE_FULL) refuses the hits of the failed batch with kInsufficientSpace; nothing
+// of that batch is counted, and the next batch tries again. See CheckHealth for health.
+//
 // Thread safety: all methods may be called from any thread. Callbacks run on the writer
 // thread and must not block for long: they delay the next batch.
 #ifndef HITCOUNTER_STORE_SQLITE_STORE_H_
 #define HITCOUNTER_STORE_SQLITE_STORE_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <memory>
@@ -54,6 +58,10 @@ inline constexpr int kBusyTimeoutMillis = 5'000;
 // How often the writer deletes the rows of ended rate-limit windows.
 inline constexpr UnixMillis kRateWindowSweepMillis = 60'000;
 
+// How long CheckHealth waits for the writer to commit its probe (see CheckHealth): a batch takes
+// milliseconds; longer means the writer is stuck behind another process's lock or a slow disk.
+inline constexpr std::chrono::milliseconds kHealthProbeTimeout{2'000};
+
 class SqliteStore final : public Store {
  public:
   // Opens or creates the database at `path` and migrates its schema. Each group commit and each
@@ -71,6 +79,14 @@ class SqliteStore final : public Store {
                  IncrementCallback done) override;
   Result<RouteStats> Get(const std::string& route) override;
   Result<StatsPage> List(const StatsQuery& query) override;
+  // The failure of the writer's last commit (kInsufficientSpace for a full disk), or of the
+  // reader; OK when both work. After a failed commit it does not just repeat that failure: it
+  // has the writer commit a probe (a rewrite of the schema version: it counts nothing, but needs
+  // room in the WAL like a hit) and answers with its outcome, so health recovers as soon as
+  // commits can be made again, without waiting for a hit to succeed first (a load balancer that
+  // took the server out of rotation sends none). The probe writes one page: on a disk with only a
+  // few KiB left it may fit where a hit's two or three pages do not, and health says OK while
+  // hits are refused. Waits up to kHealthProbeTimeout for the probe.
   Status CheckHealth() override;
 
   // Stops taking hits, commits the queued ones and joins the writer. Idempotent.
@@ -82,9 +98,13 @@ class SqliteStore final : public Store {
     UnixMillis now;
     std::optional<RateLimit> limit;
     IncrementCallback done;
+    bool probe = false;  // CheckHealth's probe: committed, but counts nothing
   };
 
   SqliteStore(sqlite::Database writer, sqlite::Database reader);
+  // Queues `hit` for the writer, or calls its callback at once with the refusal.
+  void Enqueue(PendingHit hit);
+  Status ProbeCommit();
   Status PrepareStatements();
   void WriterLoop();
   void CommitBatch(std::vector<PendingHit>& batch);
@@ -101,6 +121,7 @@ class SqliteStore final : public Store {
   sqlite::Statement window_hits_;
   sqlite::Statement drop_window_;
   sqlite::Statement sweep_windows_;
+  sqlite::Statement probe_;
   UnixMillis next_sweep_ = 0;  // writer thread only
   sqlite::Statement begin_;
   sqlite::Statement commit_;

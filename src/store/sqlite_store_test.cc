@@ -10,6 +10,7 @@
 
 #include "store/sqlite_schema.h"
 #include "tests/store_contract.h"
+#include "tests/support/small_filesystem.h"
 #include "tests/support/temp_dir.h"
 
 namespace hitcounter {
@@ -249,6 +250,38 @@ TEST(SqliteStore, RecordsEachGroupCommitIntoTheMetrics) {
   EXPECT_NE(text.find("hitcounter_store_commit_batch_hits_sum 3\n"), std::string::npos) << text;
   EXPECT_NE(text.find("hitcounter_store_commit_duration_seconds_count 3\n"), std::string::npos);
   EXPECT_NE(text.find("hitcounter_store_errors_total 0\n"), std::string::npos);
+}
+
+// A full disk refuses hits with kInsufficientSpace and makes CheckHealth fail; once space is
+// free, CheckHealth is OK again before any hit comes (a load balancer that took the server out
+// of rotation would send none), and counting continues from the last acknowledged count.
+TEST(SqliteStore, AFullDiskRefusesHitsAndHealthRecoversWithoutAHitOnceSpaceIsFree) {
+  TempDir dir;
+  testing::SmallFilesystem disk(dir.path() + "/small", 2);
+  if (!disk.mounted()) GTEST_SKIP() << disk.error();
+  Metrics metrics;
+  {
+    auto store = std::move(SqliteStore::Open(disk.dir() + "/full.db", &metrics)).value();
+    ASSERT_TRUE(IncrementAndWait(*store, "/f", kT0).ok());
+    ASSERT_GT(disk.FillUp(), 0);
+    Result<RouteStats> refused = IncrementAndWait(*store, "/f", kT0);
+    EXPECT_EQ(refused.status().code(), StatusCode::kInsufficientSpace)
+        << refused.status().message();
+    EXPECT_EQ(store->CheckHealth().code(), StatusCode::kInsufficientSpace);
+    EXPECT_EQ(store->CheckHealth().code(), StatusCode::kInsufficientSpace);  // still full
+    EXPECT_EQ(store->Get("/f")->count, 1);
+
+    ASSERT_TRUE(disk.Free());
+    Status health = store->CheckHealth();
+    EXPECT_TRUE(health.ok()) << health.message();
+    Result<RouteStats> counted = IncrementAndWait(*store, "/f", kT0);
+    ASSERT_TRUE(counted.ok()) << counted.status().message();
+    EXPECT_EQ(counted->count, 2);
+  }
+  // The health probes are neither hits nor hit failures.
+  std::string text = metrics.RenderPrometheus();
+  EXPECT_NE(text.find("hitcounter_store_commit_batch_hits_sum 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("hitcounter_store_errors_total 1\n"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -6,8 +6,11 @@
 #include <rapidjson/document.h>
 #include <stdlib.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "store/dynamodb_test_support.h"
@@ -158,6 +161,8 @@ class BootstrapTest : public ::testing::Test {
     ASSERT_TRUE(answer.body.IsObject()) << event;
     EXPECT_EQ(answer.body["error"].GetString(), error) << event;
   }
+
+  void KillAndRestartTheEngineUnderInvocations(Engine kind);
 
   static UnpackedLambdaZip* zip_;
   RuntimeApiEmulator emulator_;
@@ -333,6 +338,89 @@ TEST_F(BootstrapTest, DynamoDbDownIs503WithinTheDeadlineAndTheLoopGoesOn) {
   ExpectError(HttpApiEvent("GET", "/up"), 503, "store_unavailable");
   ExpectError(HttpApiEvent("GET", "/_health"), 503, "store_unavailable");
   EXPECT_FALSE(function_->WaitForExit(0ms).has_value()) << "the function must keep running";
+}
+
+// The engine killed under a burst of queued invocations, then restarted (empty: the table is
+// created again). While it is dead every invocation is a proxy 503 answered before its deadline
+// and the function keeps running; once it is back every invocation counts, exactly, on the same
+// function: its kept connection to the dead engine was replaced.
+void BootstrapTest::KillAndRestartTheEngineUnderInvocations(Engine kind) {
+  constexpr int kBurst = 10;
+  constexpr auto kDeadline = 3s;
+  std::string error;
+  auto engine = LocalDynamoDb::Start(kind, &error);  // its own: it is killed
+  ASSERT_NE(engine, nullptr) << error;
+  ASSERT_NO_FATAL_FAILURE(StartFunction(*engine));
+  for (int i = 1; i <= 3; ++i) ExpectHit(RestEvent("GET", "/before"), "/before", i);
+
+  std::vector<std::string> burst;
+  for (int i = 0; i < kBurst; ++i) burst.push_back(emulator_.Invoke(RestEvent("GET", "/during")));
+  engine->Kill();
+  std::map<int, int> statuses;
+  for (const std::string& id : burst) {
+    ProxyAnswer answer = ReadProxyAnswer(emulator_.WaitForOutcome(id, kAnswerWait));
+    ++statuses[answer.status];
+    EXPECT_TRUE(answer.status == 200 || answer.status == 503) << answer.status;
+  }
+  auto slowest = 0ms;
+  for (int i = 0; i < 5; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::string id = emulator_.Invoke(HttpApiEvent("GET", "/down"), kDeadline);
+    ProxyAnswer answer = ReadProxyAnswer(emulator_.WaitForOutcome(id, kAnswerWait));
+    slowest = std::max(slowest, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::steady_clock::now() - start));
+    ++statuses[answer.status];
+    EXPECT_EQ(answer.status, 503);
+    ASSERT_TRUE(answer.body.IsObject());
+    EXPECT_STREQ(answer.body["error"].GetString(), "store_unavailable");
+  }
+  EXPECT_LT(slowest, kDeadline);
+  EXPECT_FALSE(function_->WaitForExit(0ms).has_value()) << "the function must keep running";
+
+  const auto restart = std::chrono::steady_clock::now();
+  ASSERT_TRUE(engine->Restart(&error)) << error;
+  Status created = Status::Unavailable("not tried");
+  for (int attempt = 0; attempt < kCreateAttempts && !created.ok(); ++attempt) {
+    created = CreateDynamoDbTable(settings_, std::nullopt, kTableWait);
+  }
+  ASSERT_TRUE(created.ok()) << created.message();
+  const auto table_back = std::chrono::steady_clock::now();
+  burst.clear();
+  for (int i = 0; i < kBurst; ++i) burst.push_back(emulator_.Invoke(RestEvent("GET", "/after")));
+  std::set<std::int64_t> counts;
+  for (const std::string& id : burst) {
+    ProxyAnswer answer = ReadProxyAnswer(emulator_.WaitForOutcome(id, kAnswerWait));
+    ASSERT_EQ(answer.status, 200);
+    counts.insert(answer.body["count"].GetInt64());
+  }
+  const auto first_burst_done = std::chrono::steady_clock::now();
+  ExpectHit(HttpApiEvent("GET", "/after"), "/after", kBurst + 1);
+  EXPECT_EQ(counts.size(), static_cast<std::size_t>(kBurst)) << "a count was returned twice";
+  EXPECT_EQ(*counts.begin(), 1);
+  EXPECT_EQ(*counts.rbegin(), kBurst);
+  EXPECT_EQ(CountInTable("/after"), kBurst + 1);
+  EXPECT_EQ(Invoke(HttpApiEvent("GET", "/_health")).status, 200);
+  std::string seen;
+  for (const auto& [status, n] : statuses) {
+    seen += std::to_string(n) + " x " + std::to_string(status) + " ";
+  }
+  auto ms = [](auto duration) {
+    return static_cast<long long>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(duration).count());
+  };
+  std::printf(
+      "lambda, engine %s killed: %s(slowest 503 %lld ms); restart and table %lld ms; %d hits "
+      "after it in %lld ms, all 200\n",
+      LocalDynamoDb::Name(kind), seen.c_str(), static_cast<long long>(slowest.count()),
+      ms(table_back - restart), kBurst, ms(first_burst_done - table_back));
+}
+
+TEST_F(BootstrapTest, DynaliteKilledUnderInvocationsIs503AndCountsExactlyOnceBack) {
+  KillAndRestartTheEngineUnderInvocations(Engine::kDynalite);
+}
+
+TEST_F(BootstrapTest, DynamoDbLocalKilledUnderInvocationsIs503AndCountsExactlyOnceBack) {
+  KillAndRestartTheEngineUnderInvocations(Engine::kDynamoDbLocal);
 }
 
 TEST_F(BootstrapTest, MissingTableNameIsAnInitErrorAndANonZeroExit) {
