@@ -18,11 +18,14 @@ inline constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
 // Largest request body, read and discarded: larger is 413. Hits carry no useful body.
 inline constexpr std::size_t kMaxBodyBytes = 1024 * 1024;
 
-// A keep-alive connection with no request in progress is closed after this long.
+// A keep-alive connection with no request in progress is closed after this long. The default
+// of ServerOptions::idle_timeout (`serve --idle-timeout`): behind a load balancer, make it
+// longer than the balancer's own idle timeout.
 inline constexpr std::chrono::seconds kIdleTimeout{30};
 
 // A request's header block must be complete this long after its first byte arrived, and its
-// body this long after the header: slow clients (slowloris) cannot hold a connection.
+// body this long after the header: slow clients (slowloris) cannot hold a connection. The
+// header's is the default of ServerOptions::header_timeout (`serve --header-timeout`).
 inline constexpr std::chrono::seconds kHeaderTimeout{10};
 inline constexpr std::chrono::seconds kBodyTimeout{30};
 

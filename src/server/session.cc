@@ -228,7 +228,8 @@ std::chrono::steady_clock::duration Session::PhaseLimit() const {
   using Duration = std::chrono::steady_clock::duration;
   switch (phase_) {
     case Phase::kAwaitingRequest:
-      return request_started_ ? Duration(kHeaderTimeout) : Duration(kIdleTimeout);
+      return request_started_ ? Duration(server_.options().header_timeout)
+                              : Duration(server_.options().idle_timeout);
     case Phase::kReadingBody:
       return kBodyTimeout;
     case Phase::kWriting:
