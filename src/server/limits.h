@@ -18,6 +18,16 @@ inline constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
 // Largest request body, read and discarded: larger is 413. Hits carry no useful body.
 inline constexpr std::size_t kMaxBodyBytes = 1024 * 1024;
 
+// Longest method: longer is 501, as no server implements such a method. The longest registered
+// method (UPDATEREDIRECTREF) has 17 bytes; any other token up to this length counts as a hit.
+inline constexpr std::size_t kMaxMethodBytes = 32;
+
+// Most bytes read but not yet parsed: a header block (at most kMaxHeaderBytes), or within a
+// chunked body a chunk-size line with its extensions, or the trailer section, which
+// kMaxHeaderBytes does not bound. Past it is 400, so no connection makes the server buffer
+// without limit.
+inline constexpr std::size_t kMaxUnparsedBytes = 64 * 1024;
+
 // A keep-alive connection with no request in progress is closed after this long. The default
 // of ServerOptions::idle_timeout (`serve --idle-timeout`): behind a load balancer, make it
 // longer than the balancer's own idle timeout.
