@@ -25,8 +25,9 @@ inline constexpr std::size_t kMaxMethodBytes = 32;
 // Most bytes read but not yet parsed: a header block (at most kMaxHeaderBytes), or within a
 // chunked body a chunk-size line with its extensions, or the trailer section, which
 // kMaxHeaderBytes does not bound. Past it is 400, so no connection makes the server buffer
-// without limit.
-inline constexpr std::size_t kMaxUnparsedBytes = 64 * 1024;
+// without limit. Well below 64 KiB: Beast throws (std::length_error, which would end the
+// server) on a trailer field value over 65533 bytes.
+inline constexpr std::size_t kMaxUnparsedBytes = 32 * 1024;
 
 // A keep-alive connection with no request in progress is closed after this long. The default
 // of ServerOptions::idle_timeout (`serve --idle-timeout`): behind a load balancer, make it
