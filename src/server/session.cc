@@ -204,14 +204,18 @@ void Session::Serve() {
   }
   // The store may answer on its own thread: RunOnIoThread brings the response back (inline
   // when the answer was immediate). The work guard keeps io_context::run() from returning
-  // while a hit waits for the store, as during a graceful shutdown.
-  server_.service().Handle(
-      core_request, [self = shared_from_this(),
-                     work = asio::make_work_guard(socket_.get_executor())](Response response) {
-        self->server_.RunOnIoThread([self, response = std::move(response)]() mutable {
-          self->Respond(std::move(response));
-        });
-      });
+  // while a hit waits for the store, as during a graceful shutdown. The callback is called
+  // once and hands its reference on (moves it): the store destroys the callback on its own
+  // thread, later, and the last reference must not go with it, or the session would be
+  // destroyed there, racing the io thread on the server's set of sessions.
+  server_.service().Handle(core_request, [self = shared_from_this(),
+                                          work = asio::make_work_guard(socket_.get_executor())](
+                                             Response response) mutable {
+    HttpServer& server = self->server_;
+    server.RunOnIoThread([self = std::move(self), response = std::move(response)]() mutable {
+      self->Respond(std::move(response));
+    });
+  });
 }
 
 void Session::Respond(Response response) {
