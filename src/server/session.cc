@@ -220,8 +220,9 @@ void Session::Serve() {
 
 void Session::Respond(Response response) {
   // Server-side failures are logged whether or not the access log is on. The body is our own
-  // error JSON (never the request's payload).
-  if (response.status >= 500) {
+  // error JSON (never the request's payload). Refusals of malformed HTTP (RespondAndClose,
+  // which drops the parser) are the client's doing, 501 and 505 included: not logged.
+  if (response.status >= 500 && parser_) {
     std::fprintf(stderr, "{\"level\":\"error\",\"status\":%d,\"response\":%s}\n", response.status,
                  response.body.c_str());
   }
