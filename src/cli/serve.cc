@@ -36,6 +36,9 @@ Result<HostPort> ParseListen(const std::string& text) {
   return out;
 }
 
+// The longest --idle-timeout and --header-timeout: a day.
+constexpr unsigned kMaxTimeoutSeconds = 24 * 60 * 60;
+
 int Fail(const Status& status) {
   std::fprintf(stderr, "hitcounter: %s\n", status.message().c_str());
   return 1;
@@ -45,6 +48,8 @@ int Fail(const Status& status) {
 
 void AddServeFlags(CLI::App& command, ServeFlags& flags) {
   flags.max_connections = server::kDefaultMaxConnections;
+  flags.idle_timeout_seconds = static_cast<unsigned>(server::kIdleTimeout.count());
+  flags.header_timeout_seconds = static_cast<unsigned>(server::kHeaderTimeout.count());
   command.add_option("--listen", flags.listen, "Address to listen on, HOST:PORT (port 0: any)")
       ->envname("HITCOUNTER_LISTEN")
       ->capture_default_str();
@@ -69,6 +74,20 @@ void AddServeFlags(CLI::App& command, ServeFlags& flags) {
       ->envname("HITCOUNTER_MAX_CONNECTIONS")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  // Bounded so that no typo makes a connection immortal.
+  const auto timeout_range = CLI::Range(1u, kMaxTimeoutSeconds);
+  command
+      .add_option("--idle-timeout", flags.idle_timeout_seconds,
+                  "Seconds a keep-alive connection may wait for its next request")
+      ->envname("HITCOUNTER_IDLE_TIMEOUT")
+      ->capture_default_str()
+      ->check(timeout_range);
+  command
+      .add_option("--header-timeout", flags.header_timeout_seconds,
+                  "Seconds a request's header may take to arrive, from its first byte")
+      ->envname("HITCOUNTER_HEADER_TIMEOUT")
+      ->capture_default_str()
+      ->check(timeout_range);
   command.add_flag("--access-log", flags.access_log, "Write one JSON line per request to stdout")
       ->envname("HITCOUNTER_ACCESS_LOG");
   AddRateLimitFlags(command, flags.rate_limits);
@@ -99,9 +118,13 @@ int Serve(const ServeFlags& flags) {
   SystemClock clock;
   Service service(*store, clock, std::move(options));
   server::asio::io_context io(1);
-  server::HttpServer http(
-      io, service,
-      server::ServerOptions{flags.max_connections, flags.access_log ? stdout : nullptr, &metrics});
+  server::ServerOptions server_options;
+  server_options.max_connections = flags.max_connections;
+  server_options.idle_timeout = std::chrono::seconds(flags.idle_timeout_seconds);
+  server_options.header_timeout = std::chrono::seconds(flags.header_timeout_seconds);
+  server_options.access_log = flags.access_log ? stdout : nullptr;
+  server_options.metrics = &metrics;
+  server::HttpServer http(io, service, server_options);
   Result<server::tcp::endpoint> bound = http.Listen(listen->host, listen->port);
   if (!bound.ok()) return Fail(bound.status());
 

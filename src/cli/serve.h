@@ -15,7 +15,9 @@ struct ServeFlags {
   std::string listen = "127.0.0.1:8080";
   StoreFlags store;
   std::string reserved_prefix = "/_";
-  std::size_t max_connections = 0;  // set from the server's default
+  std::size_t max_connections = 0;      // set from the server's default
+  unsigned idle_timeout_seconds = 0;    // likewise
+  unsigned header_timeout_seconds = 0;  // likewise
   bool access_log = false;
   RateLimitFlags rate_limits;
   std::string admin_token;  // empty: the read-only endpoints are open

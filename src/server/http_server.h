@@ -14,6 +14,7 @@
 #ifndef HITCOUNTER_SERVER_HTTP_SERVER_H_
 #define HITCOUNTER_SERVER_HTTP_SERVER_H_
 
+#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -32,6 +33,8 @@ class Session;
 
 struct ServerOptions {
   std::size_t max_connections = kDefaultMaxConnections;
+  std::chrono::seconds idle_timeout = kIdleTimeout;      // see limits.h
+  std::chrono::seconds header_timeout = kHeaderTimeout;  // see limits.h
   std::FILE* access_log = nullptr;  // one JSON line per request when set; not owned
   Metrics* metrics = nullptr;       // responses, hit latency and connections go here when set;
                                     // not owned, must outlive the server

@@ -18,11 +18,25 @@ inline constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
 // Largest request body, read and discarded: larger is 413. Hits carry no useful body.
 inline constexpr std::size_t kMaxBodyBytes = 1024 * 1024;
 
-// A keep-alive connection with no request in progress is closed after this long.
+// Longest method: longer is 501, as no server implements such a method. The longest registered
+// method (UPDATEREDIRECTREF) has 17 bytes; any other token up to this length counts as a hit.
+inline constexpr std::size_t kMaxMethodBytes = 32;
+
+// Most bytes read but not yet parsed: a header block (at most kMaxHeaderBytes), or within a
+// chunked body a chunk-size line with its extensions, or the trailer section, which
+// kMaxHeaderBytes does not bound. Past it is 400, so no connection makes the server buffer
+// without limit. Well below 64 KiB: Beast throws (std::length_error, which would end the
+// server) on a trailer field value over 65533 bytes.
+inline constexpr std::size_t kMaxUnparsedBytes = 32 * 1024;
+
+// A keep-alive connection with no request in progress is closed after this long. The default
+// of ServerOptions::idle_timeout (`serve --idle-timeout`): behind a load balancer, make it
+// longer than the balancer's own idle timeout.
 inline constexpr std::chrono::seconds kIdleTimeout{30};
 
 // A request's header block must be complete this long after its first byte arrived, and its
-// body this long after the header: slow clients (slowloris) cannot hold a connection.
+// body this long after the header: slow clients (slowloris) cannot hold a connection. The
+// header's is the default of ServerOptions::header_timeout (`serve --header-timeout`).
 inline constexpr std::chrono::seconds kHeaderTimeout{10};
 inline constexpr std::chrono::seconds kBodyTimeout{30};
 

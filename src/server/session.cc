@@ -1,5 +1,8 @@
 #include "server/session.h"
 
+#include <iterator>
+#include <optional>
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -14,6 +17,53 @@ bool IsDisconnect(beast::error_code ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof ||
          ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
          ec == asio::error::bad_descriptor || ec == http::error::partial_message;
+}
+
+Refusal TargetTooLong() {
+  return {414, "target_too_long",
+          "the request target is longer than " + std::to_string(kMaxTargetBytes) + " bytes"};
+}
+
+Refusal HeadersTooLarge() {
+  return {431, "headers_too_large",
+          "the request headers are larger than " + std::to_string(kMaxHeaderBytes) + " bytes"};
+}
+
+Refusal MethodTooLong() {
+  return {501, "not_implemented",
+          "no method longer than " + std::to_string(kMaxMethodBytes) + " bytes is known"};
+}
+
+// Why the request cannot be taken as its header is, or nullopt when it can. Beast parses the
+// syntax; these are the rules of RFC 9112 it leaves to the server. Framing that one reader
+// could take differently from another (a proxy in front of us) is how requests are smuggled,
+// so whatever is ambiguous is refused rather than guessed.
+std::optional<Refusal> RefusalOf(const http::request_header<>& request, bool chunked) {
+  if (request.target().size() > kMaxTargetBytes) return TargetTooLong();
+  if (request.method_string().size() > kMaxMethodBytes) return MethodTooLong();
+  const auto hosts = request.equal_range(http::field::host);
+  const auto host_count = std::distance(hosts.first, hosts.second);
+  if (request.version() >= 11 && host_count == 0) {
+    return Refusal{.message = "an HTTP/1.1 request needs a Host header"};
+  }
+  if (host_count > 1) return Refusal{.message = "a request has at most one Host header"};
+  const auto lengths = request.equal_range(http::field::content_length);
+  if (std::distance(lengths.first, lengths.second) > 1 ||
+      (lengths.first != lengths.second &&
+       lengths.first->value().find(',') != std::string_view::npos)) {
+    return Refusal{.message = "a request has at most one Content-Length, with one value"};
+  }
+  const auto codings = request.equal_range(http::field::transfer_encoding);
+  if (codings.first == codings.second) return std::nullopt;
+  if (request.version() < 11) {
+    return Refusal{.message = "Transfer-Encoding is not allowed in HTTP/1.0"};
+  }
+  if (!chunked) return Refusal{.message = "the last transfer coding must be chunked"};
+  if (std::distance(codings.first, codings.second) > 1 ||
+      !beast::iequals(codings.first->value(), "chunked")) {
+    return Refusal{501, "not_implemented", "only the chunked transfer coding is supported"};
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -55,13 +105,8 @@ void Session::OnHeader(beast::error_code ec) {
   if (ec) return OnReadError(ec);
   request_start_ = std::chrono::steady_clock::now();
   const auto& request = parser_->get();
-  if (request.target().size() > kMaxTargetBytes) {
-    return RespondAndClose(
-        414, "target_too_long",
-        "the request target is longer than " + std::to_string(kMaxTargetBytes) + " bytes");
-  }
-  if (request.version() >= 11 && request.find(http::field::host) == request.end()) {
-    return RespondAndClose(400, "bad_request", "an HTTP/1.1 request needs a Host header");
+  if (std::optional<Refusal> refusal = RefusalOf(request, parser_->chunked())) {
+    return RespondAndClose(*refusal);
   }
   if (parser_->is_done()) return Serve();
   if (beast::iequals(request[http::field::expect], "100-continue")) {
@@ -88,14 +133,31 @@ void Session::OnBody(beast::error_code ec) {
   Serve();
 }
 
-// The request line is the first line; a header-limit error with no line end within
-// kMaxTargetBytes (plus method and version) means the target, not the headers, is too long.
-bool Session::RequestLineTooLong() const {
-  constexpr std::size_t kRequestLineOverhead = 32;  // "OPTIONS " + " HTTP/1.1\r\n", rounded up
-  auto data = static_cast<const char*>(buffer_.data().data());
-  std::string_view received(data, buffer_.size());
-  std::size_t line_end = received.find('\n');
-  return line_end == std::string_view::npos || line_end > kMaxTargetBytes + kRequestLineOverhead;
+// Which part of the header is over the limit. Beast hands over the request line as soon as it
+// is complete (and takes it out of buffer_): without one, the line itself is too long, and its
+// first word is the method.
+Refusal Session::HeaderLimitRefusal() const {
+  const std::size_t target_size = parser_->get().target().size();
+  if (target_size > kMaxTargetBytes) return TargetTooLong();
+  if (target_size > 0) return HeadersTooLarge();
+  std::size_t space = Received().find(' ');
+  if (space == std::string_view::npos || space > kMaxMethodBytes) return MethodTooLong();
+  return TargetTooLong();
+}
+
+// Beast knows HTTP/1.0 and 1.1 only: a request line ending in HTTP/2.0 or later (the HTTP/2
+// preface "PRI * HTTP/2.0" included) is a version this server does not speak, not garbage.
+bool Session::VersionTooNew() const {
+  std::string_view line = Received().substr(0, Received().find("\r\n"));
+  constexpr std::string_view kHttp = " HTTP/";
+  if (line.size() < kHttp.size() + 3) return false;
+  std::string_view version = line.substr(line.size() - kHttp.size() - 3);
+  return version.starts_with(kHttp) && version[6] >= '2' && version[6] <= '9' &&
+         version[7] == '.' && version[8] >= '0' && version[8] <= '9';
+}
+
+std::string_view Session::Received() const {
+  return {static_cast<const char*>(buffer_.data().data()), buffer_.size()};
 }
 
 void Session::OnReadError(beast::error_code ec) {
@@ -104,14 +166,15 @@ void Session::OnReadError(beast::error_code ec) {
   }
   if (IsDisconnect(ec)) return Close();  // the client left mid-request: nothing to answer
   if (ec == http::error::header_limit) {
-    if (RequestLineTooLong()) {
-      return RespondAndClose(
-          414, "target_too_long",
-          "the request target is longer than " + std::to_string(kMaxTargetBytes) + " bytes");
-    }
-    return RespondAndClose(
-        431, "headers_too_large",
-        "the request headers are larger than " + std::to_string(kMaxHeaderBytes) + " bytes");
+    return RespondAndClose(HeaderLimitRefusal());
+  }
+  if (ec == http::error::bad_version && VersionTooNew()) {
+    return RespondAndClose(505, "http_version_not_supported", "this server speaks HTTP/1.1");
+  }
+  if (ec == http::error::buffer_overflow) {
+    return RespondAndClose(400, "bad_request",
+                           "a chunk-size line or the trailers are larger than " +
+                               std::to_string(kMaxUnparsedBytes) + " bytes");
   }
   if (ec == http::error::body_limit) {
     return RespondAndClose(
@@ -141,20 +204,25 @@ void Session::Serve() {
   }
   // The store may answer on its own thread: RunOnIoThread brings the response back (inline
   // when the answer was immediate). The work guard keeps io_context::run() from returning
-  // while a hit waits for the store, as during a graceful shutdown.
-  server_.service().Handle(
-      core_request, [self = shared_from_this(),
-                     work = asio::make_work_guard(socket_.get_executor())](Response response) {
-        self->server_.RunOnIoThread([self, response = std::move(response)]() mutable {
-          self->Respond(std::move(response));
-        });
-      });
+  // while a hit waits for the store, as during a graceful shutdown. The callback is called
+  // once and hands its reference on (moves it): the store destroys the callback on its own
+  // thread, later, and the last reference must not go with it, or the session would be
+  // destroyed there, racing the io thread on the server's set of sessions.
+  server_.service().Handle(core_request, [self = shared_from_this(),
+                                          work = asio::make_work_guard(socket_.get_executor())](
+                                             Response response) mutable {
+    HttpServer& server = self->server_;
+    server.RunOnIoThread([self = std::move(self), response = std::move(response)]() mutable {
+      self->Respond(std::move(response));
+    });
+  });
 }
 
 void Session::Respond(Response response) {
   // Server-side failures are logged whether or not the access log is on. The body is our own
-  // error JSON (never the request's payload).
-  if (response.status >= 500) {
+  // error JSON (never the request's payload). Refusals of malformed HTTP (RespondAndClose,
+  // which drops the parser) are the client's doing, 501 and 505 included: not logged.
+  if (response.status >= 500 && parser_) {
     std::fprintf(stderr, "{\"level\":\"error\",\"status\":%d,\"response\":%s}\n", response.status,
                  response.body.c_str());
   }
@@ -188,6 +256,10 @@ void Session::RecordMetrics(Metrics& metrics, const Response& response) const {
   if (parser_ && !response.reserved) {
     metrics.RecordHitLatency(std::chrono::steady_clock::now() - request_start_);
   }
+}
+
+void Session::RespondAndClose(const Refusal& refusal) {
+  RespondAndClose(refusal.status, refusal.error, refusal.message);
 }
 
 void Session::RespondAndClose(int status, std::string_view error, std::string_view message) {
@@ -228,7 +300,8 @@ std::chrono::steady_clock::duration Session::PhaseLimit() const {
   using Duration = std::chrono::steady_clock::duration;
   switch (phase_) {
     case Phase::kAwaitingRequest:
-      return request_started_ ? Duration(kHeaderTimeout) : Duration(kIdleTimeout);
+      return request_started_ ? Duration(server_.options().header_timeout)
+                              : Duration(server_.options().idle_timeout);
     case Phase::kReadingBody:
       return kBodyTimeout;
     case Phase::kWriting:

@@ -12,13 +12,23 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "hitcounter/service.h"
 #include "server/asio.h"
+#include "server/limits.h"
 
 namespace hitcounter::server {
 
 class HttpServer;
+
+// Why a request is refused before its body is read: the answer, after which the connection
+// closes (the rest of what the client sent cannot be framed).
+struct Refusal {
+  int status = 400;
+  std::string_view error = "bad_request";  // a string literal
+  std::string message{};
+};
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -50,16 +60,19 @@ class Session : public std::enable_shared_from_this<Session> {
   void Respond(Response response);
   void RecordMetrics(Metrics& metrics, const Response& response) const;
   void RespondAndClose(int status, std::string_view error, std::string_view message);
+  void RespondAndClose(const Refusal& refusal);
   void OnWrite(beast::error_code ec);
   void LogAccess();
   void EnterPhase(Phase phase);
   std::chrono::steady_clock::duration PhaseLimit() const;
-  bool RequestLineTooLong() const;
+  Refusal HeaderLimitRefusal() const;
+  bool VersionTooNew() const;
+  std::string_view Received() const;  // read but not yet parsed
   void Close();
 
   tcp::socket socket_;
   HttpServer& server_;
-  beast::flat_buffer buffer_;
+  beast::flat_buffer buffer_{kMaxUnparsedBytes};
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
   Phase phase_ = Phase::kAwaitingRequest;
