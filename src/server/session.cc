@@ -4,6 +4,7 @@
 #include <rapidjson/writer.h>
 
 #include "server/http_server.h"
+#include "server/http_translation.h"
 
 namespace hitcounter::server {
 namespace {
@@ -42,8 +43,7 @@ void Session::EnterPhase(Phase phase) {
 
 void Session::ReadHeader() {
   parser_.emplace();
-  parser_->header_limit(static_cast<std::uint32_t>(kMaxHeaderBytes));
-  parser_->body_limit(kMaxBodyBytes);
+  ApplyLimits(*parser_);
   EnterPhase(Phase::kAwaitingRequest);
   request_started_ = buffer_.size() > 0;  // pipelined bytes already here
   http::async_read_header(
@@ -55,13 +55,8 @@ void Session::OnHeader(beast::error_code ec) {
   if (ec) return OnReadError(ec);
   request_start_ = std::chrono::steady_clock::now();
   const auto& request = parser_->get();
-  if (request.target().size() > kMaxTargetBytes) {
-    return RespondAndClose(
-        414, "target_too_long",
-        "the request target is longer than " + std::to_string(kMaxTargetBytes) + " bytes");
-  }
-  if (request.version() >= 11 && request.find(http::field::host) == request.end()) {
-    return RespondAndClose(400, "bad_request", "an HTTP/1.1 request needs a Host header");
+  if (std::optional<Response> refusal = RefuseHeader(request)) {
+    return RespondAndClose(std::move(*refusal));
   }
   if (parser_->is_done()) return Serve();
   if (beast::iequals(request[http::field::expect], "100-continue")) {
@@ -88,37 +83,13 @@ void Session::OnBody(beast::error_code ec) {
   Serve();
 }
 
-// The request line is the first line; a header-limit error with no line end within
-// kMaxTargetBytes (plus method and version) means the target, not the headers, is too long.
-bool Session::RequestLineTooLong() const {
-  constexpr std::size_t kRequestLineOverhead = 32;  // "OPTIONS " + " HTTP/1.1\r\n", rounded up
-  auto data = static_cast<const char*>(buffer_.data().data());
-  std::string_view received(data, buffer_.size());
-  std::size_t line_end = received.find('\n');
-  return line_end == std::string_view::npos || line_end > kMaxTargetBytes + kRequestLineOverhead;
-}
-
 void Session::OnReadError(beast::error_code ec) {
   if (ec == http::error::end_of_stream || (IsDisconnect(ec) && !request_started_)) {
     return Close();
   }
   if (IsDisconnect(ec)) return Close();  // the client left mid-request: nothing to answer
-  if (ec == http::error::header_limit) {
-    if (RequestLineTooLong()) {
-      return RespondAndClose(
-          414, "target_too_long",
-          "the request target is longer than " + std::to_string(kMaxTargetBytes) + " bytes");
-    }
-    return RespondAndClose(
-        431, "headers_too_large",
-        "the request headers are larger than " + std::to_string(kMaxHeaderBytes) + " bytes");
-  }
-  if (ec == http::error::body_limit) {
-    return RespondAndClose(
-        413, "body_too_large",
-        "the request body is larger than " + std::to_string(kMaxBodyBytes) + " bytes");
-  }
-  RespondAndClose(400, "bad_request", "malformed HTTP request: " + ec.message());
+  const std::string_view received(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+  RespondAndClose(ReadErrorResponse(ec, received));
 }
 
 void Session::Serve() {
@@ -127,11 +98,7 @@ void Session::Serve() {
   ++requests_served_;
   keep_alive_ =
       request.keep_alive() && !server_.draining() && requests_served_ < kMaxRequestsPerConnection;
-  Request core_request{std::string(request.method_string()), std::string(request.target())};
-  if (auto authorization = request.find(http::field::authorization);
-      authorization != request.end()) {
-    core_request.authorization = std::string(authorization->value());
-  }
+  Request core_request = ToCoreRequest(request);
   request.body().clear();
   request.body().shrink_to_fit();  // bodies are discarded; do not hold a MiB per idle client
   if (server_.options().access_log != nullptr) {
@@ -160,22 +127,7 @@ void Session::Respond(Response response) {
   }
   if (Metrics* metrics = server_.options().metrics) RecordMetrics(*metrics, response);
   const bool head = parser_ && parser_->get().method() == http::verb::head;
-  response_ = {};
-  response_.version(11);
-  response_.result(static_cast<unsigned>(response.status));
-  response_.set(http::field::server, "hitcounter");
-  response_.set(http::field::date, server_.http_date());
-  if (!response.content_type.empty()) {
-    response_.set(http::field::content_type, response.content_type);
-  }
-  for (auto& [name, value] : response.headers) response_.insert(name, value);
-  response_.keep_alive(keep_alive_);
-  if (head) {
-    response_.content_length(response.body.size());
-  } else {
-    response_.body() = std::move(response.body);
-    response_.prepare_payload();
-  }
+  response_ = ToHttpResponse(std::move(response), head, keep_alive_, server_.http_date());
   EnterPhase(Phase::kWriting);
   http::async_write(
       socket_, response_,
@@ -190,13 +142,13 @@ void Session::RecordMetrics(Metrics& metrics, const Response& response) const {
   }
 }
 
-void Session::RespondAndClose(int status, std::string_view error, std::string_view message) {
+void Session::RespondAndClose(Response refusal) {
   keep_alive_ = false;
   log_method_ = "-";
   log_target_ = "-";
   request_start_ = std::chrono::steady_clock::now();
   parser_.reset();
-  Respond(MakeErrorResponse(status, error, message));
+  Respond(std::move(refusal));
 }
 
 void Session::OnWrite(beast::error_code ec) {

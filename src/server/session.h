@@ -49,12 +49,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void Serve();
   void Respond(Response response);
   void RecordMetrics(Metrics& metrics, const Response& response) const;
-  void RespondAndClose(int status, std::string_view error, std::string_view message);
+  // Answers `refusal` (an error the request itself caused) and closes the connection.
+  void RespondAndClose(Response refusal);
   void OnWrite(beast::error_code ec);
   void LogAccess();
   void EnterPhase(Phase phase);
   std::chrono::steady_clock::duration PhaseLimit() const;
-  bool RequestLineTooLong() const;
   void Close();
 
   tcp::socket socket_;
