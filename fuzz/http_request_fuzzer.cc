@@ -196,8 +196,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace hitcounter::server;
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   const std::vector<std::string> at_once = ServeConnection(bytes, bytes.size() + 1);
-  // A few bytes per read: 1 to 16, chosen by the input so that every split gets its turn.
-  const std::size_t chunk = 1 + size % 16;
+  // Reads of 1 to 16 bytes (chosen by the input, so that every split gets its turn), scaled
+  // up for inputs over 1 KiB: a 16 KiB header read a byte at a time costs the fuzzer 100 times
+  // more than it teaches it.
+  const std::size_t chunk = (1 + size % 16) * std::max<std::size_t>(1, size / 1024);
   const std::vector<std::string> in_pieces = ServeConnection(bytes, chunk);
   if (!AgreeButForLastRefusal(at_once, in_pieces)) {
     std::fprintf(stderr, "at once:\n");
