@@ -1,5 +1,24 @@
 # HITCOUNTER_SANITIZE selects a sanitizer build: "address" (ASan + UBSan) or "thread" (TSan).
 set(HITCOUNTER_SANITIZE "" CACHE STRING "Sanitizer build: address, thread or empty")
+# HITCOUNTER_FUZZ builds the libFuzzer targets of fuzz/ (clang only) with ASan + UBSan: the
+# libraries get coverage instrumentation (fuzzer-no-link), the fuzzers link libFuzzer itself.
+option(HITCOUNTER_FUZZ "Build the libFuzzer targets in fuzz/ (clang only)" OFF)
+
+if(HITCOUNTER_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "HITCOUNTER_FUZZ needs clang (libFuzzer): use the fuzz preset")
+  endif()
+  if(NOT HITCOUNTER_SANITIZE STREQUAL "")
+    message(FATAL_ERROR "HITCOUNTER_FUZZ brings its own sanitizers: leave HITCOUNTER_SANITIZE empty")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+                      -fno-omit-frame-pointer
+                      -fsanitize-ignorelist=${PROJECT_SOURCE_DIR}/cmake/ubsan_ignorelist.txt)
+  add_link_options(-fsanitize=address,undefined -fno-sanitize-recover=all)
+  # Bounds-checked operator[], front(), back()... in libstdc++: an out-of-range index aborts
+  # where the fuzzer can see it. It does not change the ABI.
+  add_compile_definitions(_GLIBCXX_ASSERTIONS)
+endif()
 
 if(HITCOUNTER_SANITIZE STREQUAL "address")
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all

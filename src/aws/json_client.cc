@@ -47,7 +47,8 @@ JsonService DynamoDbService() {
 AwsError ParseAwsError(unsigned http_status, std::string_view body) {
   AwsError error{http_status, "HTTP " + std::to_string(http_status), ""};
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  // Iterative: an error body nested deeper than the stack cannot overflow it.
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) return error;
   std::string_view type = MemberString(doc, "__type");
   if (std::size_t hash = type.rfind('#'); hash != std::string_view::npos) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <string>
 
 namespace hitcounter::aws {
 namespace {
@@ -165,6 +166,13 @@ TEST(ParseAwsError, NeverFailsOnOddBodies) {
   EXPECT_TRUE(IsThrottling(ParseAwsError(429, "")));
   EXPECT_TRUE(IsThrottling(ParseAwsError(400, R"({"__type":"x#ThrottlingException"})")));
   EXPECT_FALSE(IsThrottling(ParseAwsError(400, R"({"__type":"x#ValidationException"})")));
+}
+
+// Regression (fuzz/corpus/dynamodb_response/deeply-nested-array): the recursive parser
+// overflowed the stack on a body nested this deep.
+TEST(ParseAwsError, ABodyNestedAMillionLevelsDeepIsUnreadableNotACrash) {
+  const std::string deep = std::string(1'000'000, '[') + std::string(1'000'000, ']');
+  EXPECT_EQ(ParseAwsError(500, deep).type, "HTTP 500");
 }
 
 }  // namespace

@@ -61,7 +61,8 @@ std::string EncodeCursor(StatsOrder order, const StatsCursor& cursor) {
   std::string plain = OrderLetter(order) + std::to_string(cursor.key) + ":" + cursor.route;
   std::string hex;
   hex.reserve(plain.size() * 2);
-  for (unsigned char byte : plain) {
+  for (char c : plain) {
+    const auto byte = static_cast<unsigned char>(c);
     hex.push_back(kHexDigits[byte >> 4]);
     hex.push_back(kHexDigits[byte & 0xF]);
   }

@@ -185,7 +185,9 @@ Result<HttpEvent> HttpApiEvent(const Value& event) {
 std::vector<std::pair<std::string, std::string>> MergedHeaders(const Response& response) {
   std::vector<std::pair<std::string, std::string>> headers;
   if (!response.content_type.empty()) headers.emplace_back("Content-Type", response.content_type);
-  for (const auto& [name, value] : response.headers) {
+  for (const auto& [header_name, value] : response.headers) {
+    // A named reference: clang 14 cannot capture a structured binding.
+    const std::string& name = header_name;
     auto same = std::find_if(headers.begin(), headers.end(), [&name](const auto& header) {
       return header.first.size() == name.size() &&
              std::equal(name.begin(), name.end(), header.first.begin(), [](char a, char b) {

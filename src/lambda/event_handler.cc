@@ -34,9 +34,12 @@ Response HandleAndWait(Service& service, const Request& request) {
 // The count or the error code the service put in its JSON answer, for the log.
 void ReadLogFacts(const Response& response, HandledEvent& handled) {
   if (response.body.size() > kMaxBodyReadForLog) return;
-  rapidjson::Document body;
-  body.Parse(response.body.data(), response.body.size());
-  if (body.HasParseError() || !body.IsObject()) return;
+  rapidjson::Document document;
+  document.Parse(response.body.data(), response.body.size());
+  if (document.HasParseError() || !document.IsObject()) return;
+  // Read through a const reference: comparing rapidjson's non-const member iterators is
+  // ambiguous under C++20's reversed operators (clang's -Wambiguous-reversed-operator).
+  const rapidjson::Value& body = document;
   auto count = body.FindMember("count");
   if (count != body.MemberEnd() && count->value.IsInt64()) handled.count = count->value.GetInt64();
   auto error = body.FindMember("error");

@@ -1,12 +1,12 @@
 #include "server/session.h"
 
-#include <iterator>
 #include <optional>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include "server/http_server.h"
+#include "server/http_translation.h"
 
 namespace hitcounter::server {
 namespace {
@@ -17,53 +17,6 @@ bool IsDisconnect(beast::error_code ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof ||
          ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
          ec == asio::error::bad_descriptor || ec == http::error::partial_message;
-}
-
-Refusal TargetTooLong() {
-  return {414, "target_too_long",
-          "the request target is longer than " + std::to_string(kMaxTargetBytes) + " bytes"};
-}
-
-Refusal HeadersTooLarge() {
-  return {431, "headers_too_large",
-          "the request headers are larger than " + std::to_string(kMaxHeaderBytes) + " bytes"};
-}
-
-Refusal MethodTooLong() {
-  return {501, "not_implemented",
-          "no method longer than " + std::to_string(kMaxMethodBytes) + " bytes is known"};
-}
-
-// Why the request cannot be taken as its header is, or nullopt when it can. Beast parses the
-// syntax; these are the rules of RFC 9112 it leaves to the server. Framing that one reader
-// could take differently from another (a proxy in front of us) is how requests are smuggled,
-// so whatever is ambiguous is refused rather than guessed.
-std::optional<Refusal> RefusalOf(const http::request_header<>& request, bool chunked) {
-  if (request.target().size() > kMaxTargetBytes) return TargetTooLong();
-  if (request.method_string().size() > kMaxMethodBytes) return MethodTooLong();
-  const auto hosts = request.equal_range(http::field::host);
-  const auto host_count = std::distance(hosts.first, hosts.second);
-  if (request.version() >= 11 && host_count == 0) {
-    return Refusal{.message = "an HTTP/1.1 request needs a Host header"};
-  }
-  if (host_count > 1) return Refusal{.message = "a request has at most one Host header"};
-  const auto lengths = request.equal_range(http::field::content_length);
-  if (std::distance(lengths.first, lengths.second) > 1 ||
-      (lengths.first != lengths.second &&
-       lengths.first->value().find(',') != std::string_view::npos)) {
-    return Refusal{.message = "a request has at most one Content-Length, with one value"};
-  }
-  const auto codings = request.equal_range(http::field::transfer_encoding);
-  if (codings.first == codings.second) return std::nullopt;
-  if (request.version() < 11) {
-    return Refusal{.message = "Transfer-Encoding is not allowed in HTTP/1.0"};
-  }
-  if (!chunked) return Refusal{.message = "the last transfer coding must be chunked"};
-  if (std::distance(codings.first, codings.second) > 1 ||
-      !beast::iequals(codings.first->value(), "chunked")) {
-    return Refusal{501, "not_implemented", "only the chunked transfer coding is supported"};
-  }
-  return std::nullopt;
 }
 
 }  // namespace
@@ -92,8 +45,7 @@ void Session::EnterPhase(Phase phase) {
 
 void Session::ReadHeader() {
   parser_.emplace();
-  parser_->header_limit(static_cast<std::uint32_t>(kMaxHeaderBytes));
-  parser_->body_limit(kMaxBodyBytes);
+  ApplyLimits(*parser_);
   EnterPhase(Phase::kAwaitingRequest);
   request_started_ = buffer_.size() > 0;  // pipelined bytes already here
   http::async_read_header(
@@ -105,8 +57,8 @@ void Session::OnHeader(beast::error_code ec) {
   if (ec) return OnReadError(ec);
   request_start_ = std::chrono::steady_clock::now();
   const auto& request = parser_->get();
-  if (std::optional<Refusal> refusal = RefusalOf(request, parser_->chunked())) {
-    return RespondAndClose(*refusal);
+  if (std::optional<Response> refusal = RefuseHeader(request, parser_->chunked())) {
+    return RespondAndClose(std::move(*refusal));
   }
   if (parser_->is_done()) return Serve();
   if (beast::iequals(request[http::field::expect], "100-continue")) {
@@ -133,55 +85,13 @@ void Session::OnBody(beast::error_code ec) {
   Serve();
 }
 
-// Which part of the header is over the limit. Beast hands over the request line as soon as it
-// is complete (and takes it out of buffer_): without one, the line itself is too long, and its
-// first word is the method.
-Refusal Session::HeaderLimitRefusal() const {
-  const std::size_t target_size = parser_->get().target().size();
-  if (target_size > kMaxTargetBytes) return TargetTooLong();
-  if (target_size > 0) return HeadersTooLarge();
-  std::size_t space = Received().find(' ');
-  if (space == std::string_view::npos || space > kMaxMethodBytes) return MethodTooLong();
-  return TargetTooLong();
-}
-
-// Beast knows HTTP/1.0 and 1.1 only: a request line ending in HTTP/2.0 or later (the HTTP/2
-// preface "PRI * HTTP/2.0" included) is a version this server does not speak, not garbage.
-bool Session::VersionTooNew() const {
-  std::string_view line = Received().substr(0, Received().find("\r\n"));
-  constexpr std::string_view kHttp = " HTTP/";
-  if (line.size() < kHttp.size() + 3) return false;
-  std::string_view version = line.substr(line.size() - kHttp.size() - 3);
-  return version.starts_with(kHttp) && version[6] >= '2' && version[6] <= '9' &&
-         version[7] == '.' && version[8] >= '0' && version[8] <= '9';
-}
-
-std::string_view Session::Received() const {
-  return {static_cast<const char*>(buffer_.data().data()), buffer_.size()};
-}
-
 void Session::OnReadError(beast::error_code ec) {
   if (ec == http::error::end_of_stream || (IsDisconnect(ec) && !request_started_)) {
     return Close();
   }
   if (IsDisconnect(ec)) return Close();  // the client left mid-request: nothing to answer
-  if (ec == http::error::header_limit) {
-    return RespondAndClose(HeaderLimitRefusal());
-  }
-  if (ec == http::error::bad_version && VersionTooNew()) {
-    return RespondAndClose(505, "http_version_not_supported", "this server speaks HTTP/1.1");
-  }
-  if (ec == http::error::buffer_overflow) {
-    return RespondAndClose(400, "bad_request",
-                           "a chunk-size line or the trailers are larger than " +
-                               std::to_string(kMaxUnparsedBytes) + " bytes");
-  }
-  if (ec == http::error::body_limit) {
-    return RespondAndClose(
-        413, "body_too_large",
-        "the request body is larger than " + std::to_string(kMaxBodyBytes) + " bytes");
-  }
-  RespondAndClose(400, "bad_request", "malformed HTTP request: " + ec.message());
+  const std::string_view received(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+  RespondAndClose(ReadErrorResponse(ec, *parser_, received));
 }
 
 void Session::Serve() {
@@ -190,11 +100,7 @@ void Session::Serve() {
   ++requests_served_;
   keep_alive_ =
       request.keep_alive() && !server_.draining() && requests_served_ < kMaxRequestsPerConnection;
-  Request core_request{std::string(request.method_string()), std::string(request.target())};
-  if (auto authorization = request.find(http::field::authorization);
-      authorization != request.end()) {
-    core_request.authorization = std::string(authorization->value());
-  }
+  Request core_request = ToCoreRequest(request);
   request.body().clear();
   request.body().shrink_to_fit();  // bodies are discarded; do not hold a MiB per idle client
   if (server_.options().access_log != nullptr) {
@@ -228,22 +134,7 @@ void Session::Respond(Response response) {
   }
   if (Metrics* metrics = server_.options().metrics) RecordMetrics(*metrics, response);
   const bool head = parser_ && parser_->get().method() == http::verb::head;
-  response_ = {};
-  response_.version(11);
-  response_.result(static_cast<unsigned>(response.status));
-  response_.set(http::field::server, "hitcounter");
-  response_.set(http::field::date, server_.http_date());
-  if (!response.content_type.empty()) {
-    response_.set(http::field::content_type, response.content_type);
-  }
-  for (auto& [name, value] : response.headers) response_.insert(name, value);
-  response_.keep_alive(keep_alive_);
-  if (head) {
-    response_.content_length(response.body.size());
-  } else {
-    response_.body() = std::move(response.body);
-    response_.prepare_payload();
-  }
+  response_ = ToHttpResponse(std::move(response), head, keep_alive_, server_.http_date());
   EnterPhase(Phase::kWriting);
   http::async_write(
       socket_, response_,
@@ -258,17 +149,13 @@ void Session::RecordMetrics(Metrics& metrics, const Response& response) const {
   }
 }
 
-void Session::RespondAndClose(const Refusal& refusal) {
-  RespondAndClose(refusal.status, refusal.error, refusal.message);
-}
-
-void Session::RespondAndClose(int status, std::string_view error, std::string_view message) {
+void Session::RespondAndClose(Response refusal) {
   keep_alive_ = false;
   log_method_ = "-";
   log_target_ = "-";
   request_start_ = std::chrono::steady_clock::now();
   parser_.reset();
-  Respond(MakeErrorResponse(status, error, message));
+  Respond(std::move(refusal));
 }
 
 void Session::OnWrite(beast::error_code ec) {

@@ -22,14 +22,6 @@ namespace hitcounter::server {
 
 class HttpServer;
 
-// Why a request is refused before its body is read: the answer, after which the connection
-// closes (the rest of what the client sent cannot be framed).
-struct Refusal {
-  int status = 400;
-  std::string_view error = "bad_request";  // a string literal
-  std::string message{};
-};
-
 class Session : public std::enable_shared_from_this<Session> {
  public:
   using SteadyTime = std::chrono::steady_clock::time_point;
@@ -59,15 +51,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void Serve();
   void Respond(Response response);
   void RecordMetrics(Metrics& metrics, const Response& response) const;
-  void RespondAndClose(int status, std::string_view error, std::string_view message);
-  void RespondAndClose(const Refusal& refusal);
+  // Answers `refusal` (an error the request itself caused) and closes the connection.
+  void RespondAndClose(Response refusal);
   void OnWrite(beast::error_code ec);
   void LogAccess();
   void EnterPhase(Phase phase);
   std::chrono::steady_clock::duration PhaseLimit() const;
-  Refusal HeaderLimitRefusal() const;
-  bool VersionTooNew() const;
-  std::string_view Received() const;  // read but not yet parsed
   void Close();
 
   tcp::socket socket_;

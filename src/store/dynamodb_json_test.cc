@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <string>
 
 namespace hitcounter::dynamodb {
 namespace {
@@ -167,6 +168,16 @@ TEST(ParseScanResponse, ReadsItemsCountsAndTheLastKey) {
                           R"({"Items":[1],"ScannedCount":1})"}) {
     EXPECT_EQ(ParseScanResponse(bad).status().code(), StatusCode::kInternal) << bad;
   }
+}
+
+// Regression (fuzz/corpus/dynamodb_response/deeply-nested-array): the recursive parser
+// overflowed the stack on an answer nested this deep, well within the HTTP client's 8 MiB.
+TEST(ParseDynamoDbAnswers, AnAnswerNestedAMillionLevelsDeepIsCorruptNotACrash) {
+  const std::string deep = std::string(1'000'000, '[') + std::string(1'000'000, ']');
+  EXPECT_EQ(ParseScanResponse(deep).status().code(), StatusCode::kInternal);
+  EXPECT_EQ(ParseUpdateItemResponse(deep).status().code(), StatusCode::kInternal);
+  const std::string deep_item = R"({"Item":)" + std::string(1'000'000, '{');
+  EXPECT_EQ(ParseGetItemResponse(deep_item).status().code(), StatusCode::kInternal);
 }
 
 TEST(ParseTableDescription, ReadsTheStatusAndChecksTheKey) {

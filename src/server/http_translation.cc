@@ -1,0 +1,138 @@
+#include "server/http_translation.h"
+
+#include <cstdint>
+#include <iterator>
+#include <string>
+#include <utility>
+
+#include "server/limits.h"
+
+namespace hitcounter::server {
+namespace {
+
+Response TargetTooLong() {
+  return MakeErrorResponse(
+      414, "target_too_long",
+      "the request target is longer than " + std::to_string(kMaxTargetBytes) + " bytes");
+}
+
+Response HeadersTooLarge() {
+  return MakeErrorResponse(
+      431, "headers_too_large",
+      "the request headers are larger than " + std::to_string(kMaxHeaderBytes) + " bytes");
+}
+
+Response MethodTooLong() {
+  return MakeErrorResponse(
+      501, "not_implemented",
+      "no method longer than " + std::to_string(kMaxMethodBytes) + " bytes is known");
+}
+
+Response BadRequest(std::string_view message) {
+  return MakeErrorResponse(400, "bad_request", message);
+}
+
+// Which part of the header is over the limit. Beast hands over the request line as soon as it
+// is complete (and takes it out of the received bytes): without one, the line itself is too
+// long, and its first word is the method.
+Response HeaderLimitRefusal(const RequestParser& parser, std::string_view received) {
+  const std::size_t target_size = parser.get().target().size();
+  if (target_size > kMaxTargetBytes) return TargetTooLong();
+  if (target_size > 0) return HeadersTooLarge();
+  std::size_t space = received.find(' ');
+  if (space == std::string_view::npos || space > kMaxMethodBytes) return MethodTooLong();
+  return TargetTooLong();
+}
+
+// Beast knows HTTP/1.0 and 1.1 only: a request line ending in HTTP/2.0 or later (the HTTP/2
+// preface "PRI * HTTP/2.0" included) is a version this server does not speak, not garbage.
+bool VersionTooNew(std::string_view received) {
+  std::string_view line = received.substr(0, received.find("\r\n"));
+  constexpr std::string_view kHttp = " HTTP/";
+  if (line.size() < kHttp.size() + 3) return false;
+  std::string_view version = line.substr(line.size() - kHttp.size() - 3);
+  return version.starts_with(kHttp) && version[6] >= '2' && version[6] <= '9' &&
+         version[7] == '.' && version[8] >= '0' && version[8] <= '9';
+}
+
+}  // namespace
+
+void ApplyLimits(RequestParser& parser) {
+  parser.header_limit(static_cast<std::uint32_t>(kMaxHeaderBytes));
+  parser.body_limit(kMaxBodyBytes);
+}
+
+std::optional<Response> RefuseHeader(const http::request_header<>& header, bool chunked) {
+  if (header.target().size() > kMaxTargetBytes) return TargetTooLong();
+  if (header.method_string().size() > kMaxMethodBytes) return MethodTooLong();
+  const auto hosts = header.equal_range(http::field::host);
+  const auto host_count = std::distance(hosts.first, hosts.second);
+  if (header.version() >= 11 && host_count == 0) {
+    return BadRequest("an HTTP/1.1 request needs a Host header");
+  }
+  if (host_count > 1) return BadRequest("a request has at most one Host header");
+  const auto lengths = header.equal_range(http::field::content_length);
+  if (std::distance(lengths.first, lengths.second) > 1 ||
+      (lengths.first != lengths.second &&
+       lengths.first->value().find(',') != std::string_view::npos)) {
+    return BadRequest("a request has at most one Content-Length, with one value");
+  }
+  const auto codings = header.equal_range(http::field::transfer_encoding);
+  if (codings.first == codings.second) return std::nullopt;
+  if (header.version() < 11) return BadRequest("Transfer-Encoding is not allowed in HTTP/1.0");
+  if (!chunked) return BadRequest("the last transfer coding must be chunked");
+  if (std::distance(codings.first, codings.second) > 1 ||
+      !beast::iequals(codings.first->value(), "chunked")) {
+    return MakeErrorResponse(501, "not_implemented",
+                             "only the chunked transfer coding is supported");
+  }
+  return std::nullopt;
+}
+
+Response ReadErrorResponse(beast::error_code ec, const RequestParser& parser,
+                           std::string_view received) {
+  if (ec == http::error::header_limit) return HeaderLimitRefusal(parser, received);
+  if (ec == http::error::bad_version && VersionTooNew(received)) {
+    return MakeErrorResponse(505, "http_version_not_supported", "this server speaks HTTP/1.1");
+  }
+  if (ec == http::error::buffer_overflow) {
+    return BadRequest("a chunk-size line or the trailers are larger than " +
+                      std::to_string(kMaxUnparsedBytes) + " bytes");
+  }
+  if (ec == http::error::body_limit) {
+    return MakeErrorResponse(
+        413, "body_too_large",
+        "the request body is larger than " + std::to_string(kMaxBodyBytes) + " bytes");
+  }
+  return BadRequest("malformed HTTP request: " + ec.message());
+}
+
+Request ToCoreRequest(const http::request<http::string_body>& request) {
+  Request core_request{std::string(request.method_string()), std::string(request.target())};
+  if (auto authorization = request.find(http::field::authorization);
+      authorization != request.end()) {
+    core_request.authorization = std::string(authorization->value());
+  }
+  return core_request;
+}
+
+HttpResponse ToHttpResponse(Response response, bool head, bool keep_alive,
+                            std::string_view http_date) {
+  HttpResponse out;
+  out.version(11);
+  out.result(static_cast<unsigned>(response.status));
+  out.set(http::field::server, "hitcounter");
+  out.set(http::field::date, http_date);
+  if (!response.content_type.empty()) out.set(http::field::content_type, response.content_type);
+  for (auto& [name, value] : response.headers) out.insert(name, value);
+  out.keep_alive(keep_alive);
+  if (head) {
+    out.content_length(response.body.size());
+  } else {
+    out.body() = std::move(response.body);
+    out.prepare_payload();
+  }
+  return out;
+}
+
+}  // namespace hitcounter::server
