@@ -85,6 +85,10 @@ class SlowClients {
     std::vector<std::unique_ptr<Slow>> opened;
     for (int i = 0; i < count; ++i) {
       auto slow = std::make_unique<Slow>(port_);
+      // Idle from the answer on, which comes after this: the answers are read one by one
+      // below, some late on a loaded machine, so the time they were read would come after the
+      // server's idle clock had started.
+      slow->since = Clock::now();
       if (!slow->connection.connected() ||
           !slow->connection.Send("GET " + route_ + "/idle HTTP/1.1\r\nHost: x\r\n\r\n")) {
         return false;
@@ -95,7 +99,6 @@ class SlowClients {
       slow->connection.ReadResponses(1, std::chrono::seconds(10), milliseconds(0));
       std::vector<RawResponse> answers = ParseResponses(slow->connection.received());
       if (answers.size() != 1 || answers[0].status != 200) return false;
-      slow->since = Clock::now();
       slow_.push_back(std::move(slow));
     }
     return true;
@@ -245,8 +248,10 @@ TEST_F(HostileSlowClientsTest, TheHeaderAndIdleTimeoutsCloseSlowConnections) {
   const milliseconds kIdleTimeout{2000};
   RestartWith({"--header-timeout", "1", "--idle-timeout", "2"});
   SlowClients slow(port_, Route());
-  ASSERT_TRUE(slow.OpenTrickling(kSlowConnections / 2));
+  // The idle ones first: their answers are read one by one, which takes a while on a loaded
+  // machine, and a trickle's close is only seen once the clients start watching.
   ASSERT_TRUE(slow.OpenIdle(kSlowConnections / 2));
+  ASSERT_TRUE(slow.OpenTrickling(kSlowConnections / 2));
   // A connection that sends nothing is idle too; half a header sent at once and then nothing
   // is as slow as a trickle.
   RawConnection silent(port_);
