@@ -304,12 +304,8 @@ Result<CountedHit> SqliteStore::Apply(const PendingHit& hit) {
 }
 
 Status SqliteStore::DropWindow(const std::string& route) {
-  sqlite3_stmt* drop = drop_window_.get();
-  ResetOnExit reset(drop);
-  BindText(drop, 1, route);
-  int code = sqlite3_step(drop);
-  if (code != SQLITE_DONE) return ErrorStatus(write_db_.get(), code, "cannot drop a rate window");
-  return Status::Ok();
+  BindText(drop_window_.get(), 1, route);
+  return Step(write_db_.get(), drop_window_.get(), "cannot drop a rate window");
 }
 
 // The hits in the window after this one, or kResourceExhausted when the window is full.
