@@ -22,12 +22,17 @@ using std::chrono::milliseconds;
 constexpr int kSlowConnections = 500;
 
 // A normal client's request must be answered within this: a correctness bound (the server is
-// not stuck behind the slow ones), far above the milliseconds it takes, not a benchmark.
-constexpr milliseconds kPromptly{1000};
+// not stuck behind the slow ones until their 10 s header timeout), not a benchmark. It is far
+// above the milliseconds a hit takes, and above the ~1.2 s one hit on DynamoDB Local took at
+// worst while the rest of the test suite loaded the machine.
+constexpr milliseconds kPromptly{3000};
 
 // Timeouts fire at the server's next deadline sweep, up to a second late (limits.h,
 // kSweepInterval); this allows for that and a loaded machine.
 constexpr milliseconds kTimeoutSlack{2500};
+
+// How long the idle connections' first requests may take to be answered, all together.
+constexpr milliseconds kAnswersTimeout{30000};
 
 double Millis(Clock::duration duration) {
   return std::chrono::duration<double, std::milli>(duration).count();
@@ -81,27 +86,42 @@ class SlowClients {
   }
 
   // Opens `count` connections that each make one request, read its answer and stay idle.
+  // The request is a CORS preflight, which the server answers without the store: these tests
+  // are about connections, and 250 hits at once on an engine starved by a loaded machine can
+  // time out (503) before any connection is idle.
   bool OpenIdle(int count) {
-    std::vector<std::unique_ptr<Slow>> opened;
+    std::vector<std::unique_ptr<Slow>> waiting;
     for (int i = 0; i < count; ++i) {
       auto slow = std::make_unique<Slow>(port_);
-      // Idle from the answer on, which comes after this: the answers are read one by one
-      // below, some late on a loaded machine, so the time they were read would come after the
-      // server's idle clock had started.
-      slow->since = Clock::now();
       if (!slow->connection.connected() ||
-          !slow->connection.Send("GET " + route_ + "/idle HTTP/1.1\r\nHost: x\r\n\r\n")) {
+          !slow->connection.Send("OPTIONS " + route_ + "/idle HTTP/1.1\r\nHost: x\r\n\r\n")) {
         return false;
       }
-      opened.push_back(std::move(slow));
+      waiting.push_back(std::move(slow));
     }
-    for (auto& slow : opened) {
-      slow->connection.ReadResponses(1, std::chrono::seconds(10), milliseconds(0));
-      std::vector<RawResponse> answers = ParseResponses(slow->connection.received());
-      if (answers.size() != 1 || answers[0].status != 200) return false;
-      slow_.push_back(std::move(slow));
+    // Each is idle from its answer on: all are watched at once and each one's time is taken
+    // as its answer comes, so one read late does not start its clock late.
+    const Clock::time_point deadline = Clock::now() + kAnswersTimeout;
+    while (!waiting.empty() && Clock::now() < deadline) {
+      for (auto it = waiting.begin(); it != waiting.end();) {
+        RawConnection& connection = (*it)->connection;
+        const bool closed = connection.ClosedByServerNow();
+        std::vector<RawResponse> answers = ParseResponses(connection.received());
+        if (answers.empty() && !closed) {
+          ++it;
+          continue;
+        }
+        if (answers.size() != 1 || answers[0].status != 204 || closed) {
+          ADD_FAILURE() << "an idle connection's request got: " << connection.received();
+          return false;
+        }
+        (*it)->since = Clock::now();
+        slow_.push_back(std::move(*it));
+        it = waiting.erase(it);
+      }
+      std::this_thread::sleep_for(milliseconds(5));
     }
-    return true;
+    return waiting.empty();
   }
 
   void Start() {
@@ -239,7 +259,7 @@ TEST_F(HostileSlowClientsTest, FiveHundredSlowConnectionsDoNotKeepANormalClientW
   std::printf("[ FIGURES  ] %d slow connections held (%d trickling, %d idle); normal client: %s\n",
               kSlowConnections, slow.Count(true), slow.Count(false), Summary(latencies).c_str());
   EXPECT_EQ(CountOf(Route("/normal")), kRequests);
-  EXPECT_EQ(CountOf(Route("/idle")), kSlowConnections / 2);
+  EXPECT_EQ(CountOf(Route("/idle")), 0);  // a preflight counts nothing
   EXPECT_EQ(CountOf(Route("/slow")), 0);
 }
 
@@ -248,8 +268,7 @@ TEST_F(HostileSlowClientsTest, TheHeaderAndIdleTimeoutsCloseSlowConnections) {
   const milliseconds kIdleTimeout{2000};
   RestartWith({"--header-timeout", "1", "--idle-timeout", "2"});
   SlowClients slow(port_, Route());
-  // The idle ones first: their answers are read one by one, which takes a while on a loaded
-  // machine, and a trickle's close is only seen once the clients start watching.
+  // The idle ones first: a trickle's close is only seen once the clients start watching.
   ASSERT_TRUE(slow.OpenIdle(kSlowConnections / 2));
   ASSERT_TRUE(slow.OpenTrickling(kSlowConnections / 2));
   // A connection that sends nothing is idle too; half a header sent at once and then nothing
@@ -290,7 +309,7 @@ TEST_F(HostileSlowClientsTest, TheHeaderAndIdleTimeoutsCloseSlowConnections) {
       "2 s closed %zu idle ones after %s; normal client meanwhile: %s\n",
       trickling.size(), Summary(trickling).c_str(), idle.size(), Summary(idle).c_str(),
       Summary(latencies).c_str());
-  EXPECT_EQ(CountOf(Route("/idle")), kSlowConnections / 2);
+  EXPECT_EQ(CountOf(Route("/idle")), 0);  // a preflight counts nothing
   EXPECT_EQ(CountOf(Route("/slow")), 0);
   EXPECT_EQ(CountOf(Route("/stalled")), 0);
 }
