@@ -125,7 +125,9 @@ HttpResponse ToHttpResponse(Response response, bool head, bool keep_alive,
   out.set(http::field::date, http_date);
   if (!response.content_type.empty()) out.set(http::field::content_type, response.content_type);
   for (auto& [name, value] : response.headers) out.insert(name, value);
-  out.keep_alive(keep_alive);
+  // Said either way: an HTTP/1.0 client keeps the connection only when the answer says
+  // keep-alive, while a 1.1 response without the header would leave it guessing.
+  out.set(http::field::connection, keep_alive ? "keep-alive" : "close");
   if (head) {
     out.content_length(response.body.size());
   } else {

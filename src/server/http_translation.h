@@ -44,8 +44,8 @@ Response ReadErrorResponse(beast::error_code ec, const RequestParser& parser,
 Request ToCoreRequest(const http::request<http::string_body>& request);
 
 // The HTTP response for `response`: status, Server, Date (`http_date`), Content-Type, the
-// service's headers, Connection as `keep_alive` says, and the body (only its length for a
-// reply to HEAD: `head`).
+// service's headers, Connection (keep-alive or close, as `keep_alive` says, for HTTP/1.0
+// clients too), and the body (only its length for a reply to HEAD: `head`).
 HttpResponse ToHttpResponse(Response response, bool head, bool keep_alive,
                             std::string_view http_date);
 

@@ -108,10 +108,12 @@ TEST(HttpTranslationTest, AnAnswerToHeadHasTheLengthButNoBody) {
   EXPECT_EQ(head[http::field::access_control_allow_origin], "*");
   EXPECT_TRUE(head.body().empty());
   EXPECT_TRUE(head.keep_alive());
+  EXPECT_EQ(head[http::field::connection], "keep-alive");  // for HTTP/1.0 clients too
 
   HttpResponse get = ToHttpResponse(response, /*head=*/false, /*keep_alive=*/false, "date");
   EXPECT_EQ(get.body(), response.body);
   EXPECT_FALSE(get.keep_alive());
+  EXPECT_EQ(get[http::field::connection], "close");
 }
 
 }  // namespace

@@ -277,6 +277,10 @@ class HostileTrafficTest : public BlackBoxTest {
     }
     EXPECT_EQ(connection.closed_by_server(), shape.closes)
         << (shape.closes ? "the connection was left open" : "the connection was closed");
+    // Said in the answer too: an HTTP/1.0 client keeps a connection only when told it may.
+    auto connection_header = response.headers.find("connection");
+    EXPECT_TRUE(connection_header != response.headers.end() &&
+                connection_header->second == (shape.closes ? "close" : "keep-alive"));
     return shape.counts == nullptr ? "" : Expand(shape.counts, route);
   }
 
