@@ -1,5 +1,6 @@
 // SigV4 canonicalisation and signing (aws/sigv4.h) of any request. The input is a request as
-// the AWS SigV4 test suite writes it (tests/data/sigv4/*/request.txt): "METHOD TARGET HTTP/1.1",
+// the AWS SigV4 test suite writes it (tests/data/sigv4/*/request.txt, read by
+// tests/support/sigv4_suite_request.h): "METHOD TARGET HTTP/1.1",
 // "Name:value" header lines (a line starting with a blank continues the value before), an
 // empty line, the body. Each request is signed with and without path normalisation, with and
 // without a session token.
@@ -19,6 +20,7 @@
 
 #include "aws/sigv4.h"
 #include "fuzz/fuzz_check.h"
+#include "tests/support/sigv4_suite_request.h"
 
 namespace hitcounter::aws {
 namespace {
@@ -57,44 +59,6 @@ std::vector<std::string_view> Split(std::string_view text, char separator) {
   }
   parts.push_back(text.substr(start));
   return parts;
-}
-
-// The test suite's request.txt form (see the file comment); false when it is not one.
-bool ParseRequest(std::string_view text, HttpRequestToSign& request) {
-  std::size_t pos = 0;
-  auto next_line = [&] {
-    std::size_t end = std::min(text.find('\n', pos), text.size());
-    std::string_view line = text.substr(pos, end - pos);
-    pos = std::min(end + 1, text.size());
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    return line;
-  };
-  const std::string_view request_line = next_line();
-  const std::size_t first_space = request_line.find(' ');
-  const std::size_t last_space = request_line.rfind(' ');
-  if (first_space == std::string_view::npos || first_space == last_space) return false;
-  request.method = request_line.substr(0, first_space);
-  const std::string_view target =
-      request_line.substr(first_space + 1, last_space - first_space - 1);
-  const std::size_t question = target.find('?');
-  request.path = target.substr(0, question);
-  if (question != std::string_view::npos) request.query = target.substr(question + 1);
-  while (pos < text.size()) {
-    const std::string_view line = next_line();
-    if (line.empty()) {
-      request.body = text.substr(pos);
-      break;
-    }
-    if (line.front() == ' ' || line.front() == '\t') {
-      if (request.headers.empty()) return false;
-      request.headers.back().second.append("\n").append(line);
-      continue;
-    }
-    const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos) return false;
-    request.headers.emplace_back(line.substr(0, colon), line.substr(colon + 1));
-  }
-  return true;
 }
 
 void CheckCanonical(const HttpRequestToSign& request, bool normalize,
@@ -175,10 +139,10 @@ void CheckSigning(const HttpRequestToSign& request, const Credentials& credentia
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace hitcounter::aws;
-  HttpRequestToSign request;
-  if (!ParseRequest(std::string_view(reinterpret_cast<const char*>(data), size), request)) {
-    return 0;
-  }
+  hitcounter::Result<HttpRequestToSign> parsed = hitcounter::testing::ParseSuiteRequest(
+      std::string_view(reinterpret_cast<const char*>(data), size));
+  if (!parsed.ok()) return 0;
+  const HttpRequestToSign& request = *parsed;
   // The suite's credentials and time (2015-08-30T12:36:00Z).
   Credentials credentials{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
   SigningParams params{"us-east-1", "service", 1'440'938'160};

@@ -14,6 +14,8 @@
 #include <system_error>
 #include <vector>
 
+#include "tests/support/sigv4_suite_request.h"
+
 namespace hitcounter::aws {
 namespace {
 
@@ -39,55 +41,6 @@ Result<std::string> ReadFile(const std::filesystem::path& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-// Parses the suite's request.txt / header-signed-request.txt: "METHOD TARGET HTTP/1.1", then
-// "Name:value" lines (a line starting with a blank continues the previous value; it is kept
-// with its "\n" so the signer sees the folded value), then an optional empty line and a body.
-// The target may contain spaces ("/example space/").
-Result<HttpRequestToSign> ParseHttpRequest(std::string_view text) {
-  std::size_t pos = 0;
-  auto next_line = [&]() {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = std::min(end + 1, text.size());
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    return line;
-  };
-  HttpRequestToSign request;
-  const std::string_view request_line = next_line();
-  const std::size_t first_space = request_line.find(' ');
-  const std::size_t last_space = request_line.rfind(' ');
-  if (first_space == std::string_view::npos || first_space == last_space ||
-      request_line.substr(last_space + 1) != "HTTP/1.1") {
-    return Status::InvalidArgument("bad request line: " + std::string(request_line));
-  }
-  request.method = request_line.substr(0, first_space);
-  const std::string_view target =
-      request_line.substr(first_space + 1, last_space - first_space - 1);
-  const std::size_t question = target.find('?');
-  request.path = target.substr(0, question);
-  if (question != std::string_view::npos) request.query = target.substr(question + 1);
-
-  while (pos < text.size()) {
-    const std::string_view line = next_line();
-    if (line.empty()) {
-      request.body = text.substr(pos);
-      break;
-    }
-    if (line.front() == ' ' || line.front() == '\t') {
-      if (request.headers.empty()) return Status::InvalidArgument("continuation without header");
-      request.headers.back().second.append("\n").append(line);
-      continue;
-    }
-    const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos) {
-      return Status::InvalidArgument("bad header line: " + std::string(line));
-    }
-    request.headers.emplace_back(line.substr(0, colon), line.substr(colon + 1));
-  }
-  return request;
 }
 
 // "2015-08-30T12:36:00Z" to Unix seconds.
@@ -174,7 +127,7 @@ class Sigv4SuiteTest : public ::testing::TestWithParam<std::string> {
     dir_ = kSuiteDir / GetParam();
     Result<std::string> request_text = ReadFile(dir_ / "request.txt");
     ASSERT_TRUE(request_text.ok()) << request_text.status().message();
-    Result<HttpRequestToSign> request = ParseHttpRequest(*request_text);
+    Result<HttpRequestToSign> request = testing::ParseSuiteRequest(*request_text);
     ASSERT_TRUE(request.ok()) << request.status().message();
     request_ = *request;
     Result<std::string> context_text = ReadFile(dir_ / "context.json");
@@ -223,7 +176,7 @@ TEST_P(Sigv4SuiteTest, SignedRequestMatches) {
   Result<std::vector<Header>> added = SignRequest(request_, context_.credentials, context_.params);
   ASSERT_TRUE(added.ok()) << added.status().message();
   Result<HttpRequestToSign> signed_request =
-      ParseHttpRequest(Expected("header-signed-request.txt"));
+      testing::ParseSuiteRequest(Expected("header-signed-request.txt"));
   ASSERT_TRUE(signed_request.ok()) << signed_request.status().message();
   EXPECT_EQ(signed_request->method, request_.method);
   EXPECT_EQ(signed_request->path, request_.path);
