@@ -51,6 +51,7 @@ class Connection {
         beast::error_code ec;
         std::size_t used = parser.put(asio::buffer(buffer_.data(), buffer_.size()), ec);
         buffer_.erase(0, used);
+        consumed_ += used;
         if (ec && ec != http::error::need_more) return ec;
         if (done()) return {};
         if (used > 0 && !ec) continue;
@@ -68,6 +69,9 @@ class Connection {
 
   std::string_view received() const { return buffer_; }
 
+  // Bytes the parsers have consumed so far, as the read handlers' bytes_transferred adds up.
+  std::size_t consumed() const { return consumed_; }
+
  private:
   bool Receive() {
     if (offset_ == bytes_.size()) return false;
@@ -81,6 +85,7 @@ class Connection {
   std::string_view bytes_;
   std::size_t chunk_;
   std::size_t offset_ = 0;
+  std::size_t consumed_ = 0;
   std::string buffer_;  // received, not yet parsed
 };
 
@@ -147,9 +152,12 @@ std::vector<std::string> ServeConnection(std::string_view bytes, std::size_t chu
   for (;;) {
     RequestParser parser;
     ApplyLimits(parser);
+    const std::size_t start = connection.consumed();
     beast::error_code ec = connection.Read(parser, [&] { return parser.is_header_done(); });
     if (!ec) {
-      if (std::optional<Response> refusal = RefuseHeader(parser.get(), parser.chunked())) {
+      const std::size_t header_bytes = connection.consumed() - start;
+      if (std::optional<Response> refusal =
+              RefuseHeader(parser.get(), parser.chunked(), header_bytes)) {
         wire.push_back(Answer({"-", "-", std::move(*refusal)}, false, false, tally));
         break;
       }

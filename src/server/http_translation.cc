@@ -62,9 +62,11 @@ void ApplyLimits(RequestParser& parser) {
   parser.body_limit(kMaxBodyBytes);
 }
 
-std::optional<Response> RefuseHeader(const http::request_header<>& header, bool chunked) {
+std::optional<Response> RefuseHeader(const http::request_header<>& header, bool chunked,
+                                     std::size_t header_bytes) {
   if (header.target().size() > kMaxTargetBytes) return TargetTooLong();
   if (header.method_string().size() > kMaxMethodBytes) return MethodTooLong();
+  if (header_bytes > kMaxHeaderBytes) return HeadersTooLarge();
   const auto hosts = header.equal_range(http::field::host);
   const auto host_count = std::distance(hosts.first, hosts.second);
   if (header.version() >= 11 && host_count == 0) {

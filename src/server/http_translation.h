@@ -29,8 +29,12 @@ void ApplyLimits(RequestParser& parser);
 // smuggled, so whatever is ambiguous is refused rather than guessed: 414 for a target over
 // kMaxTargetBytes, 501 for a method over kMaxMethodBytes or a coding other than chunked, 400
 // for a missing (HTTP/1.1) or repeated Host, more than one Content-Length or value, a
-// Transfer-Encoding in HTTP/1.0 or one whose last coding is not chunked.
-std::optional<Response> RefuseHeader(const http::request_header<>& header, bool chunked);
+// Transfer-Encoding in HTTP/1.0 or one whose last coding is not chunked; 431 when the header
+// block took more than kMaxHeaderBytes (`header_bytes`: what the parser consumed for it, request
+// line and blank line included). Beast's own header limit depends on how the bytes arrived: a
+// block a little over it was served when read in pieces and refused when read at once.
+std::optional<Response> RefuseHeader(const http::request_header<>& header, bool chunked,
+                                     std::size_t header_bytes);
 
 // The answer to a parse error `ec` that is not a disconnect (the caller decides those), given
 // the parser and the bytes received but not parsed: for header_limit 414 (the request line is

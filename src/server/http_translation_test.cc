@@ -14,38 +14,51 @@ namespace {
 struct Parsed {
   RequestParser parser;
   beast::error_code ec;
+  std::size_t used = 0;  // bytes the parser consumed
 };
 
 void Parse(std::string_view bytes, Parsed& parsed) {
   ApplyLimits(parsed.parser);
   parsed.parser.eager(true);
-  parsed.parser.put(asio::buffer(bytes.data(), bytes.size()), parsed.ec);
+  parsed.used = parsed.parser.put(asio::buffer(bytes.data(), bytes.size()), parsed.ec);
 }
 
 TEST(HttpTranslationTest, AWellFormedRequestIsNotRefused) {
   Parsed parsed;
   Parse("GET /a HTTP/1.1\r\nHost: h\r\n\r\n", parsed);
   ASSERT_FALSE(parsed.ec) << parsed.ec.message();
-  EXPECT_FALSE(RefuseHeader(parsed.parser.get(), parsed.parser.chunked()).has_value());
+  EXPECT_FALSE(RefuseHeader(parsed.parser.get(), parsed.parser.chunked(), parsed.used).has_value());
 }
 
 TEST(HttpTranslationTest, Http11WithoutHostIs400ButHttp10IsServed) {
   Parsed http11;
   Parse("GET /a HTTP/1.1\r\n\r\n", http11);
-  std::optional<Response> refusal = RefuseHeader(http11.parser.get(), http11.parser.chunked());
+  std::optional<Response> refusal =
+      RefuseHeader(http11.parser.get(), http11.parser.chunked(), http11.used);
   ASSERT_TRUE(refusal.has_value());
   EXPECT_EQ(refusal->status, 400);
 
   Parsed http10;
   Parse("GET /a HTTP/1.0\r\n\r\n", http10);
-  EXPECT_FALSE(RefuseHeader(http10.parser.get(), http10.parser.chunked()).has_value());
+  EXPECT_FALSE(RefuseHeader(http10.parser.get(), http10.parser.chunked(), http10.used).has_value());
+}
+
+TEST(HttpTranslationTest, AHeaderBlockOverItsLimitIs431HoweverItArrived) {
+  Parsed parsed;
+  Parse("GET /a HTTP/1.1\r\nHost: h\r\n\r\n", parsed);
+  ASSERT_FALSE(parsed.ec) << parsed.ec.message();
+  EXPECT_FALSE(RefuseHeader(parsed.parser.get(), false, kMaxHeaderBytes).has_value());
+  std::optional<Response> refusal = RefuseHeader(parsed.parser.get(), false, kMaxHeaderBytes + 1);
+  ASSERT_TRUE(refusal.has_value());
+  EXPECT_EQ(refusal->status, 431);
 }
 
 TEST(HttpTranslationTest, ATargetOverItsLimitIs414) {
   Parsed parsed;
   Parse("GET /" + std::string(kMaxTargetBytes, 'a') + " HTTP/1.1\r\nHost: h\r\n\r\n", parsed);
   ASSERT_FALSE(parsed.ec) << parsed.ec.message();
-  std::optional<Response> refusal = RefuseHeader(parsed.parser.get(), parsed.parser.chunked());
+  std::optional<Response> refusal =
+      RefuseHeader(parsed.parser.get(), parsed.parser.chunked(), parsed.used);
   ASSERT_TRUE(refusal.has_value());
   EXPECT_EQ(refusal->status, 414);
 }
@@ -76,16 +89,18 @@ TEST(HttpTranslationTest, AmbiguousFramingIsRefused) {
        }) {
     Parsed parsed;
     Parse(bytes, parsed);
-    std::optional<Response> refusal = RefuseHeader(parsed.parser.get(), parsed.parser.chunked());
+    std::optional<Response> refusal =
+        RefuseHeader(parsed.parser.get(), parsed.parser.chunked(), parsed.used);
     ASSERT_TRUE(refusal.has_value()) << bytes;
     EXPECT_EQ(refusal->status, 400) << bytes;
   }
   Parsed gzip_then_chunked;
   Parse("POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
         gzip_then_chunked);
-  EXPECT_EQ(
-      RefuseHeader(gzip_then_chunked.parser.get(), gzip_then_chunked.parser.chunked())->status,
-      501);
+  EXPECT_EQ(RefuseHeader(gzip_then_chunked.parser.get(), gzip_then_chunked.parser.chunked(),
+                         gzip_then_chunked.used)
+                ->status,
+            501);
 }
 
 TEST(HttpTranslationTest, TheCoreRequestHasMethodTargetAndAuthorization) {

@@ -50,14 +50,16 @@ void Session::ReadHeader() {
   request_started_ = buffer_.size() > 0;  // pipelined bytes already here
   http::async_read_header(
       socket_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+      [self = shared_from_this()](beast::error_code ec, std::size_t header_bytes) {
+        self->OnHeader(ec, header_bytes);
+      });
 }
 
-void Session::OnHeader(beast::error_code ec) {
+void Session::OnHeader(beast::error_code ec, std::size_t header_bytes) {
   if (ec) return OnReadError(ec);
   request_start_ = std::chrono::steady_clock::now();
   const auto& request = parser_->get();
-  if (std::optional<Response> refusal = RefuseHeader(request, parser_->chunked())) {
+  if (std::optional<Response> refusal = RefuseHeader(request, parser_->chunked(), header_bytes)) {
     return RespondAndClose(std::move(*refusal));
   }
   if (parser_->is_done()) return Serve();

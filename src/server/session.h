@@ -44,7 +44,7 @@ class Session : public std::enable_shared_from_this<Session> {
   enum class Phase { kAwaitingRequest, kReadingBody, kServing, kWriting };
 
   void ReadHeader();
-  void OnHeader(beast::error_code ec);
+  void OnHeader(beast::error_code ec, std::size_t header_bytes);
   void ReadBody();
   void OnBody(beast::error_code ec);
   void OnReadError(beast::error_code ec);

@@ -55,6 +55,21 @@ TEST_F(BadInputTest, HeadersOverSixteenKibAre431) {
   ExpectRefused("GET /a HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n", 431, "headers_too_large");
 }
 
+// The limit is exact whatever the byte: a block of 16 KiB is served, one byte more is not (a
+// block 25 bytes over was served before, depending on how Beast's reads split it).
+TEST_F(BadInputTest, TheHeaderLimitIsExact) {
+  auto block_of = [&](std::size_t size) {
+    std::string block = "GET " + Route("/header-limit") + " HTTP/1.1\r\nHost: x\r\nX-Pad: ";
+    block += std::string(size - block.size() - 4, 'p');
+    return block + "\r\n\r\n";
+  };
+  std::string reply = SendRaw(port_, block_of(16 * 1024));
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply.substr(0, 200);
+  ExpectRefused(block_of(16 * 1024 + 1), 431, "headers_too_large");
+  ExpectRefused(block_of(16 * 1024 + 25), 431, "headers_too_large");
+  EXPECT_EQ(CountOf(Route("/header-limit")), 1);
+}
+
 TEST_F(BadInputTest, ABodyOverOneMibIs413) {
   ExpectRefused(
       "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n" + std::string(1000, 'b'),
