@@ -96,10 +96,14 @@ void HttpServer::Shutdown() {
 
 void HttpServer::RunOnIoThread(std::function<void()> completion) {
   if (io_.get_executor().running_in_this_thread()) return completion();
-  std::lock_guard lock(completions_mutex_);
-  completions_.push_back(std::move(completion));
-  if (drain_scheduled_) return;
-  drain_scheduled_ = true;
+  {
+    std::lock_guard lock(completions_mutex_);
+    completions_.push_back(std::move(completion));
+    if (drain_scheduled_) return;
+    drain_scheduled_ = true;
+  }
+  // Posted after unlocking: the io thread, woken on this core, could otherwise preempt this
+  // thread only to wait for the mutex it still holds.
   asio::post(io_, [this] { DrainCompletions(); });
 }
 

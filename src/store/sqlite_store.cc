@@ -209,6 +209,7 @@ void SqliteStore::Increment(std::string route, UnixMillis now, std::optional<Rat
 
 void SqliteStore::Enqueue(PendingHit hit) {
   Status refused;
+  bool wake_writer = false;
   {
     std::lock_guard lock(queue_mutex_);
     if (closing_) {
@@ -217,10 +218,16 @@ void SqliteStore::Enqueue(PendingHit hit) {
       refused = Status::Unavailable("too many hits are waiting for the disk; try again");
     } else {
       queue_.push_back(std::move(hit));
-      // Wake the writer only when it sleeps: while it commits, the queue just fills.
-      if (writer_waiting_) queue_ready_.notify_one();
-      return;
+      // Wake the writer only when it sleeps, and once: while it commits, the queue just fills.
+      wake_writer = writer_waiting_;
+      writer_waiting_ = false;
     }
+  }
+  if (refused.ok()) {
+    // After unlocking: a writer woken under the lock may, on the same core, preempt this thread
+    // only to block on the mutex it still holds (two more context switches per wake-up).
+    if (wake_writer) queue_ready_.notify_one();
+    return;
   }
   if (metrics_ != nullptr && !hit.probe) metrics_->RecordRefusedHit();
   hit.done(std::move(refused));
