@@ -13,6 +13,7 @@
 #include <string>
 
 #include "hitcounter/store.h"
+#include "tests/support/store_calls.h"
 
 namespace hitcounter::testing {
 

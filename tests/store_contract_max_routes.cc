@@ -26,8 +26,8 @@ TEST_P(StoreContractTest, ANewRoutePastTheBoundIsRefusedAndKnownRoutesKeepCounti
   Result<RouteStats> known = IncrementAndWait(*store, "/a", kT0 + 1);
   ASSERT_TRUE(known.ok()) << known.status().message();
   EXPECT_EQ(known->count, 2);
-  EXPECT_EQ(store->Get("/d").status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(store->List(StatsQuery{})->routes.size(), 3u);
+  EXPECT_EQ(GetNow(*store, "/d").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ListNow(*store, StatsQuery{})->routes.size(), 3u);
 }
 
 TEST_P(StoreContractTest, ConcurrentNewRoutesNeverPassTheBound) {
@@ -52,7 +52,7 @@ TEST_P(StoreContractTest, ConcurrentNewRoutesNeverPassTheBound) {
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(counted.load(), kMaxRoutes);
   EXPECT_EQ(refused.load(), kThreads * kRoutesPerThread - kMaxRoutes);
-  EXPECT_EQ(store->List(StatsQuery{})->routes.size(), static_cast<std::size_t>(kMaxRoutes));
+  EXPECT_EQ(ListNow(*store, StatsQuery{})->routes.size(), static_cast<std::size_t>(kMaxRoutes));
 }
 
 // Racing first hits on one route may each claim a place, but only one creates the route and
@@ -70,7 +70,7 @@ TEST_P(StoreContractTest, ConcurrentFirstHitsOnOneRouteTakeOnePlace) {
     });
   }
   for (std::thread& thread : threads) thread.join();
-  EXPECT_EQ(store->Get("/same")->count, kThreads);
+  EXPECT_EQ(GetNow(*store, "/same")->count, kThreads);
   for (std::int64_t i = 1; i < kMaxRoutes; ++i) {
     Result<RouteStats> hit = IncrementAndWait(*store, "/other" + std::to_string(i), kT0);
     EXPECT_TRUE(hit.ok()) << i << ": " << hit.status().message();
@@ -85,7 +85,7 @@ TEST_P(StoreContractTest, ARateLimitedHitOnARefusedRouteIsRefusedAsOneTooMany) {
   ASSERT_TRUE(IncrementWithin(*store, "/a", kT0, RateLimit{5, 60}).ok());
   Result<CountedHit> refused = IncrementWithin(*store, "/b", kT0, RateLimit{5, 60});
   EXPECT_EQ(refused.status().code(), StatusCode::kRouteLimitReached);
-  EXPECT_EQ(store->List(StatsQuery{})->routes.size(), 1u);
+  EXPECT_EQ(ListNow(*store, StatsQuery{})->routes.size(), 1u);
 }
 
 }  // namespace

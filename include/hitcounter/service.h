@@ -10,6 +10,8 @@
 #define HITCOUNTER_SERVICE_H_
 
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +32,10 @@ struct Request {
   // The Authorization header's value, empty when there was none. Read only by the reserved
   // endpoints that the admin token guards; never logged.
   std::string authorization{};  // "{}": Request{method, target} may leave it out
+  // When the answer is due: store calls made for this request end by then (Store's Deadline).
+  // The Lambda front end passes its invocation's deadline; the server leaves it open and lets
+  // the store bound its own time.
+  Deadline deadline = kNoDeadline;
 };
 
 struct Response {
@@ -40,6 +46,12 @@ struct Response {
   // Set by the reserved endpoints and the CORS preflight, which never count: the server's
   // metrics keep their latency out of the hits' histogram.
   bool reserved = false;
+
+  // What a front end's log line says of this answer, so that no front end parses the body or
+  // normalises the path again. Never anything the client sent beyond the normalised route.
+  std::string route{};                  // the normalised route, when the path was valid
+  std::optional<std::int64_t> count{};  // the route's count, after a counted hit
+  std::string error{};                  // the error code of an error answer
 };
 
 // Limits of the read-only listing, GET {prefix}stats.
@@ -77,16 +89,18 @@ class Service {
   Service(Store& store, const Clock& clock, ServiceOptions options = {});
 
   // Produces the response to `request` and passes it to `done`, exactly once. `done` may run
-  // on another thread (the store's) and may run before Handle returns. Never throws.
+  // on another thread (the store's, or its Executor's) and may run before Handle returns. Never
+  // throws: anything unexpected, a throwing store included, is answered 500.
   void Handle(const Request& request, ResponseCallback done);
 
  private:
-  void Count(std::string route, ResponseCallback done);
+  class Answer;
+
+  void Count(std::string route, Deadline deadline, const std::shared_ptr<Answer>& answer);
   void HandleReserved(const Request& request, std::string_view name, std::string_view query,
-                      const ResponseCallback& done);
-  Response AnswerReserved(const Request& request, std::string_view name, std::string_view query);
-  Response Stats(std::string_view query);
-  Response Health();
+                      const std::shared_ptr<Answer>& answer);
+  void Stats(std::string_view query, Deadline deadline, const std::shared_ptr<Answer>& answer);
+  void Health(Deadline deadline, const std::shared_ptr<Answer>& answer);
   Response Dashboard() const;
   Response MetricsText() const;
 

@@ -7,6 +7,7 @@
 #ifndef HITCOUNTER_STORE_H_
 #define HITCOUNTER_STORE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -72,36 +73,61 @@ struct StatsPage {
   std::optional<StatsCursor> next;  // absent on the last page
 };
 
+// The latest moment a store call may answer (the steady clock's time). A call still waiting for
+// the store at its deadline is answered with kUnavailable and, for a hit, counts nothing.
+using Deadline = std::chrono::steady_clock::time_point;
+inline constexpr Deadline kNoDeadline = Deadline::max();
+
+// A hit to count: its route (normalised, route.h), its time, and its rate limit if any.
+struct Hit {
+  std::string route;
+  UnixMillis now = 0;
+  std::optional<RateLimit> limit;
+};
+
+// Where counts live. Every call is asynchronous: it returns at once (it never waits for a disk,
+// a lock held by another process, or the network) and answers through its callback exactly
+// once, with a value or an error Status. A callback may run before its call returns, on the
+// caller's thread (an answer known at once, such as a refusal), or later on a thread of the
+// store's or on the Executor the store was opened with (executor.h); a store opened "inline"
+// (DynamoDB with no workers, for the Lambda front end) always answers before returning.
+// Callbacks must not block for long: other answers wait behind them.
+//
+// Each call takes a Deadline. Stores also bound their own time (timeouts named in their
+// headers); the earlier of the two applies. Errors common to every call: kUnavailable (the
+// store failed or the deadline passed), kInsufficientSpace (the disk is full).
 class Store {
  public:
   using IncrementCallback = std::function<void(Result<CountedHit>)>;
+  using GetCallback = std::function<void(Result<RouteStats>)>;
+  using ListCallback = std::function<void(Result<StatsPage>)>;
+  using HealthCallback = std::function<void(Status)>;
 
   virtual ~Store() = default;
 
-  // Adds one hit to `route`, at time `now`, creating the record when it is new (first_seen =
-  // last_access = now). Calls `done` exactly once, possibly on another thread and possibly
-  // before Increment returns, with the record as it is after this hit, or with an error:
-  // kUnavailable / kInsufficientSpace when nothing was counted, kOutOfRange when the count is
-  // at its maximum, kRouteLimitReached when the route is new and the store holds the most
-  // routes it was opened with already (kDefaultMaxRoutes). A successful result means the hit
-  // is durable.
+  // Adds one hit to `hit.route` at `hit.now`, creating the record when it is new (first_seen =
+  // last_access = now). Answers with the record as it is after this hit once the hit is
+  // durable (a successful answer means it survives a crash of the process), or with an error:
+  // kOutOfRange when the count is at its maximum, kRouteLimitReached when the route is new and
+  // the store holds the most routes it was opened with (kDefaultMaxRoutes), kUnavailable /
+  // kInsufficientSpace when nothing was counted.
   //
-  // With a `limit`, the hit counts only if fewer than limit->limit hits were counted on the
-  // route in the window holding `now` (RateLimit::WindowStart); else nothing changes and
-  // `done` gets kResourceExhausted. Check and increment are one atomic step, also across
-  // processes sharing the store, so no window ever holds more than the limit. The window
-  // bookkeeping never shows in Get or List, and the store removes expired windows itself.
-  virtual void Increment(std::string route, UnixMillis now, std::optional<RateLimit> limit,
-                         IncrementCallback done) = 0;
+  // With `hit.limit`, the hit counts only if fewer than limit->limit hits were counted on the
+  // route in the window holding `now` (RateLimit::WindowStart); else nothing changes and the
+  // answer is kResourceExhausted. Check and increment are one atomic step, so no window ever
+  // holds more than the limit. The window bookkeeping never shows in Get or List, and the store
+  // removes expired windows itself.
+  virtual void Increment(Hit hit, Deadline deadline, IncrementCallback done) = 0;
 
-  // The record of one route; kNotFound when it was never hit.
-  virtual Result<RouteStats> Get(const std::string& route) = 0;
+  // The record of one route, as durable hits left it; kNotFound when it was never hit.
+  virtual void Get(std::string route, Deadline deadline, GetCallback done) = 0;
 
   // One page of routes in the requested order.
-  virtual Result<StatsPage> List(const StatsQuery& query) = 0;
+  virtual void List(StatsQuery query, Deadline deadline, ListCallback done) = 0;
 
-  // OK when the store answers.
-  virtual Status CheckHealth() = 0;
+  // OK when the store can count hits: what a hit would meet now, as far as the store knows
+  // without waiting on a disk or a network (each store says how it decides).
+  virtual void CheckHealth(Deadline deadline, HealthCallback done) = 0;
 };
 
 }  // namespace hitcounter

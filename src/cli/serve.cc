@@ -6,6 +6,7 @@
 
 #include "hitcounter/service.h"
 #include "server/http_server.h"
+#include "server/io_executor.h"
 
 namespace hitcounter::cli {
 namespace {
@@ -129,13 +130,14 @@ int Serve(const ServeFlags& flags) {
   options.rate_limits = std::move(rate_limits).value();
   Metrics metrics;  // outlives the store, the service and the server, which record into it
   options.metrics = &metrics;
-  Result<std::unique_ptr<Store>> opened = OpenStore(flags.store, &metrics);
+  server::asio::io_context io(1);
+  server::IoExecutor executor(io);  // the store answers on the server's thread
+  Result<std::unique_ptr<Store>> opened = OpenStore(flags.store, &metrics, &executor);
   if (!opened.ok()) return Fail(opened.status());
   std::unique_ptr<Store> store = std::move(opened).value();
 
   SystemClock clock;
   Service service(*store, clock, std::move(options));
-  server::asio::io_context io(1);
   server::ServerOptions server_options;
   server_options.max_connections = flags.max_connections;
   server_options.idle_timeout = std::chrono::seconds(flags.idle_timeout_seconds);
@@ -159,7 +161,11 @@ int Serve(const ServeFlags& flags) {
               address.c_str(), flags.store.spec.c_str());
   std::fflush(stdout);
   RunToTheEnd(io);
-  store.reset();  // commits the last batch before exit
+  // Commits the last batch; its answers are posted to `io` and run below, to connections that
+  // are gone by now.
+  store.reset();
+  io.restart();
+  io.poll();
   std::fprintf(stderr, "hitcounter: stopped\n");
   return 0;
 }

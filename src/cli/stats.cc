@@ -1,8 +1,8 @@
 #include "cli/stats.h"
 
 #include <cstdio>
-#include <filesystem>
 #include <map>
+#include <optional>
 
 #include "cli/stats_format.h"
 #include "hitcounter/service.h"
@@ -27,9 +27,12 @@ Result<std::vector<RouteStats>> ReadRoutes(Store& store, const StatsFlags& flags
   std::vector<RouteStats> routes;
   while (routes.size() < flags.limit) {
     query.limit = std::min(kMaxStatsLimit, flags.limit - routes.size());
-    Result<StatsPage> listed = store.List(query);
-    if (!listed.ok()) return listed.status();
-    StatsPage page = std::move(listed).value();
+    std::optional<Result<StatsPage>> listed;
+    // The store was opened to answer before returning (OpenStoreToRead).
+    store.List(query, kNoDeadline, [&listed](Result<StatsPage> page) { listed = std::move(page); });
+    if (!listed) return Status::Internal("the store did not answer");
+    if (!listed->ok()) return listed->status();
+    StatsPage page = std::move(*listed).value();
     for (RouteStats& stats : page.routes) routes.push_back(std::move(stats));
     if (!page.next) break;
     query.after = std::move(page.next);
@@ -53,12 +56,7 @@ void AddStatsFlags(CLI::App& command, StatsFlags& flags) {
 }
 
 int Stats(const StatsFlags& flags) {
-  // Reading must not create an empty database where the user mistyped a path.
-  std::string path = SqlitePath(flags.store);
-  if (!path.empty() && !std::filesystem::exists(path)) {
-    return Fail("no database at " + path);
-  }
-  Result<std::unique_ptr<Store>> store = OpenStore(flags.store);
+  Result<std::unique_ptr<Store>> store = OpenStoreToRead(flags.store);
   if (!store.ok()) return Fail(store.status().message());
   Result<std::vector<RouteStats>> routes = ReadRoutes(**store, flags);
   if (!routes.ok()) return Fail(routes.status().message());

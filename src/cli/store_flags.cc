@@ -1,6 +1,7 @@
 #include "cli/store_flags.h"
 
 #include <cstdio>
+#include <filesystem>
 
 #include "aws/aws_config.h"
 #include "store/sqlite_store.h"
@@ -44,10 +45,14 @@ std::string SqlitePath(const StoreFlags& flags) {
   return HasScheme(flags.spec, kSqlite) ? flags.spec.substr(kSqlite.size()) : "";
 }
 
-Result<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags, Metrics* metrics) {
+Result<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags, Metrics* metrics,
+                                         Executor* executor) {
   if (HasScheme(flags.spec, kSqlite)) {
-    Result<std::unique_ptr<SqliteStore>> store =
-        SqliteStore::Open(SqlitePath(flags), metrics, flags.max_routes);
+    SqliteOptions options;
+    options.metrics = metrics;
+    options.max_routes = flags.max_routes;
+    options.executor = executor;
+    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqlitePath(flags), options);
     if (!store.ok()) return store.status();
     return std::unique_ptr<Store>(std::move(store).value());
   }
@@ -55,12 +60,30 @@ Result<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags, Metrics* metri
   if (!settings.ok()) return settings.status();
   settings.value().metrics = metrics;
   settings.value().max_routes = flags.max_routes;
+  settings.value().executor = executor;
   Result<std::unique_ptr<DynamoDbStore>> store = DynamoDbStore::Open(std::move(settings).value());
   if (!store.ok()) return store.status();
   // A table that is missing or unreachable now may be there later: say so, and serve 503s.
-  if (Status health = (*store)->CheckHealth(); !health.ok()) {
-    std::fprintf(stderr, "hitcounter: warning: %s\n", health.message().c_str());
+  (*store)->CheckHealth(kNoDeadline, [](Status health) {
+    if (!health.ok()) std::fprintf(stderr, "hitcounter: warning: %s\n", health.message().c_str());
+  });
+  return std::unique_ptr<Store>(std::move(store).value());
+}
+
+Result<std::unique_ptr<Store>> OpenStoreToRead(const StoreFlags& flags) {
+  if (HasScheme(flags.spec, kSqlite)) {
+    const std::string path = SqlitePath(flags);
+    // Reading must not create an empty database where the user mistyped a path.
+    if (!std::filesystem::exists(path)) return Status::InvalidArgument("no database at " + path);
+    Result<std::unique_ptr<ReadOnlySqliteStore>> store = ReadOnlySqliteStore::Open(path);
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<Store>(std::move(store).value());
   }
+  Result<DynamoDbSettings> settings = DynamoDbSettingsFor(flags);
+  if (!settings.ok()) return settings.status();
+  settings.value().workers = 0;  // inline: every call answers before it returns
+  Result<std::unique_ptr<DynamoDbStore>> store = DynamoDbStore::Open(std::move(settings).value());
+  if (!store.ok()) return store.status();
   return std::unique_ptr<Store>(std::move(store).value());
 }
 

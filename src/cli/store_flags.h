@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "hitcounter/executor.h"
 #include "hitcounter/metrics.h"
 #include "hitcounter/store.h"
 #include "store/dynamodb_store.h"
@@ -33,9 +34,16 @@ void AddStoreFlags(CLI::App& command, StoreFlags& flags);
 // for settings that cannot be resolved (the message names what is missing).
 Result<DynamoDbSettings> DynamoDbSettingsFor(const StoreFlags& flags);
 
-// Opens the store the flags name; kInvalidArgument for a spec of unknown form. The store
-// records its writes into `metrics` when given (it must outlive the store).
-Result<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags, Metrics* metrics = nullptr);
+// Opens the store the flags name, to count hits; kInvalidArgument for a spec of unknown form.
+// The store records its writes into `metrics` and answers on `executor`, when given (both must
+// outlive the store).
+Result<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags, Metrics* metrics = nullptr,
+                                         Executor* executor = nullptr);
+
+// Opens the store the flags name, to read it only, answering every call before it returns: a
+// SQLite file read-only (a running server may own it; a missing file is an error, not a new
+// database), a DynamoDB table without worker threads.
+Result<std::unique_ptr<Store>> OpenStoreToRead(const StoreFlags& flags);
 
 // The path of a "sqlite:PATH" spec; empty for any other store.
 std::string SqlitePath(const StoreFlags& flags);

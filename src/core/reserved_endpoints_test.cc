@@ -41,7 +41,7 @@ TEST_F(ReservedEndpointsTest, DashboardIsAnHtmlPageThatCountsNothing) {
             std::string::npos);
   EXPECT_TRUE(page.reserved);
   EXPECT_EQ(CountIn(store_, "/_dashboard"), 0);
-  EXPECT_EQ(store_.List({})->routes.size(), 0u);
+  EXPECT_EQ(ListNow(store_, {})->routes.size(), 0u);
 }
 
 TEST_F(ReservedEndpointsTest, DashboardFollowsTheReservedPrefix) {

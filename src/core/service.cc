@@ -1,7 +1,9 @@
 #include "hitcounter/service.h"
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
+#include <memory>
 
 #include "core/dashboard.h"
 #include "core/json.h"
@@ -119,6 +121,14 @@ Response RateLimited(std::string_view route, const RateLimit& limit, UnixMillis 
   return response;
 }
 
+// The answer to a counted hit.
+Response Counted(CountedHit hit) {
+  Response response = JsonResponse(200, RouteStatsJson(hit.stats));
+  response.count = hit.stats.count;
+  response.route = std::move(hit.stats.route);
+  return response;
+}
+
 std::string_view QueryOf(std::string_view target) {
   std::size_t question = target.find('?');
   if (question == std::string_view::npos) return {};
@@ -129,8 +139,44 @@ std::string_view QueryOf(std::string_view target) {
 }  // namespace
 
 Response MakeErrorResponse(int status, std::string_view error, std::string_view message) {
-  return JsonResponse(status, ErrorJson(error, message));
+  Response response = JsonResponse(status, ErrorJson(error, message));
+  response.error = error;
+  return response;
 }
+
+// The one answer a request gets. Shared by every path that may answer it, so that whichever comes
+// first answers and the others find it done: the store's callback, or the last-resort handler
+// when the store threw after taking the callback.
+class Service::Answer {
+ public:
+  explicit Answer(ResponseCallback done) : done_(std::move(done)) {}
+
+  void Send(Response response) {
+    if (sent_.exchange(true)) return;
+    if (response.route.empty()) response.route = route_;
+    done_(std::move(response));
+  }
+
+  // The normalised route, named in the log facts of every answer (service.h).
+  void set_route(std::string_view route) { route_ = route; }
+
+  // A reserved endpoint's answer: never counts, and loads nothing unless it says so.
+  void SendReserved(Response response) {
+    response.reserved = true;
+    const bool has_policy =
+        std::any_of(response.headers.begin(), response.headers.end(),
+                    [](const auto& header) { return header.first == "Content-Security-Policy"; });
+    if (!has_policy) {
+      response.headers.emplace_back("Content-Security-Policy", kNothingToLoadPolicy);
+    }
+    Send(std::move(response));
+  }
+
+ private:
+  ResponseCallback done_;
+  std::string route_;
+  std::atomic<bool> sent_{false};
+};
 
 Service::Service(Store& store, const Clock& clock, ServiceOptions options)
     : store_(store),
@@ -142,119 +188,112 @@ Service::Service(Store& store, const Clock& clock, ServiceOptions options)
 }
 
 void Service::Handle(const Request& request, ResponseCallback done) {
-  Response early;
+  std::shared_ptr<Answer> answer;
   try {
-    if (request.method == "OPTIONS") {
-      done(Preflight());
-      return;
-    }
+    answer = std::make_shared<Answer>(std::move(done));
+    if (request.method == "OPTIONS") return answer->Send(Preflight());
     Result<std::string> route = NormalizeRoute(request.target, request.encoding);
-    if (!route.ok()) {
-      done(ErrorFromStatus(route.status(), "invalid_path"));
-      return;
-    }
+    if (!route.ok()) return answer->Send(ErrorFromStatus(route.status(), "invalid_path"));
+    answer->set_route(*route);
     const std::string& reserved = options_.reserved_prefix;
     if (route->compare(0, reserved.size(), reserved) == 0) {
-      HandleReserved(request, std::string_view(*route).substr(reserved.size()),
-                     QueryOf(request.target), done);
-      return;
+      return HandleReserved(request, std::string_view(*route).substr(reserved.size()),
+                            QueryOf(request.target), answer);
     }
-    Count(std::move(route).value(), std::move(done));
-    return;
+    Count(std::move(route).value(), request.deadline, answer);
   } catch (const std::exception& e) {
-    early = MakeErrorResponse(500, "internal", e.what());
+    // Answered unless the store answered before it threw. Without `answer` (no memory for it),
+    // `done` was never moved and is still ours.
+    Response failure = MakeErrorResponse(500, "internal", e.what());
+    if (answer) return answer->Send(std::move(failure));
+    if (done) done(std::move(failure));
   }
-  done(std::move(early));
 }
 
-void Service::Count(std::string route, ResponseCallback done) {
+void Service::Count(std::string route, Deadline deadline, const std::shared_ptr<Answer>& answer) {
   const UnixMillis now = clock_.Now();
   const std::optional<RateLimit> limit = options_.rate_limits.LimitFor(route);
   if (!limit) {
-    store_.Increment(std::move(route), now, std::nullopt,
-                     [done = std::move(done)](Result<CountedHit> hit) {
-                       done(hit.ok() ? JsonResponse(200, RouteStatsJson(hit->stats))
-                                     : ErrorFromStatus(hit.status(), "invalid_path"));
+    store_.Increment(Hit{std::move(route), now, std::nullopt}, deadline,
+                     [answer](Result<CountedHit> hit) {
+                       answer->Send(hit.ok() ? Counted(std::move(hit).value())
+                                             : ErrorFromStatus(hit.status(), "invalid_path"));
                      });
     return;
   }
   // The route is kept for the 429 body, which names it.
-  store_.Increment(route, now, limit,
-                   [done = std::move(done), route, limit = *limit, now](Result<CountedHit> hit) {
+  store_.Increment(Hit{route, now, limit}, deadline,
+                   [answer, route, limit = *limit, now](Result<CountedHit> hit) {
                      if (!hit.ok() && hit.status().code() == StatusCode::kResourceExhausted) {
-                       done(RateLimited(route, limit, now));
-                       return;
+                       return answer->Send(RateLimited(route, limit, now));
                      }
-                     if (!hit.ok()) {
-                       done(ErrorFromStatus(hit.status(), "invalid_path"));
-                       return;
-                     }
-                     Response response = JsonResponse(200, RouteStatsJson(hit->stats));
+                     if (!hit.ok())
+                       return answer->Send(ErrorFromStatus(hit.status(), "invalid_path"));
+                     const std::int64_t window_hits = hit->window_hits;
+                     Response response = Counted(std::move(hit).value());
                      AddRateLimitFields(response, limit,
-                                        std::max<std::int64_t>(0, limit.limit - hit->window_hits),
+                                        std::max<std::int64_t>(0, limit.limit - window_hits),
                                         limit.SecondsLeft(now));
-                     done(std::move(response));
+                     answer->Send(std::move(response));
                    });
 }
 
 void Service::HandleReserved(const Request& request, std::string_view name, std::string_view query,
-                             const ResponseCallback& done) {
-  Response response = AnswerReserved(request, name, query);
-  response.reserved = true;
-  const bool has_policy =
-      std::any_of(response.headers.begin(), response.headers.end(),
-                  [](const auto& header) { return header.first == "Content-Security-Policy"; });
-  if (!has_policy) response.headers.emplace_back("Content-Security-Policy", kNothingToLoadPolicy);
-  done(std::move(response));
-}
-
-Response Service::AnswerReserved(const Request& request, std::string_view name,
-                                 std::string_view query) {
+                             const std::shared_ptr<Answer>& answer) {
   const Endpoint endpoint = EndpointNamed(name);
   if (endpoint == Endpoint::kUnknown) {
-    return MakeErrorResponse(404, "not_found",
-                             "no such endpoint; paths under " + options_.reserved_prefix +
-                                 " are reserved and never count");
+    return answer->SendReserved(MakeErrorResponse(404, "not_found",
+                                                  "no such endpoint; paths under " +
+                                                      options_.reserved_prefix +
+                                                      " are reserved and never count"));
   }
   if (request.method != "GET" && request.method != "HEAD") {
     Response response =
         MakeErrorResponse(405, "method_not_allowed", "this endpoint is read-only: use GET or HEAD");
     response.headers.emplace_back("Allow", kReadOnlyMethods);
-    return response;
+    return answer->SendReserved(std::move(response));
   }
   if (NeedsAdminToken(endpoint) && !admin_token_.Accepts(request.authorization)) {
-    return Unauthorized();
+    return answer->SendReserved(Unauthorized());
   }
   switch (endpoint) {
     case Endpoint::kStats:
-      return Stats(query);
+      return Stats(query, request.deadline, answer);
     case Endpoint::kHealth:
-      return Health();
+      return Health(request.deadline, answer);
     case Endpoint::kDashboard:
-      return Dashboard();
+      return answer->SendReserved(Dashboard());
     case Endpoint::kMetrics:
-      return MetricsText();
+      return answer->SendReserved(MetricsText());
     case Endpoint::kUnknown:
       break;
   }
-  return MakeErrorResponse(500, "internal", "unhandled endpoint");
+  answer->SendReserved(MakeErrorResponse(500, "internal", "unhandled endpoint"));
 }
 
-Response Service::Stats(std::string_view query) {
+void Service::Stats(std::string_view query, Deadline deadline,
+                    const std::shared_ptr<Answer>& answer) {
   Result<StatsRequest> request = ParseStatsQuery(query);
-  if (!request.ok()) return ErrorFromStatus(request.status(), "invalid_query");
-  if (request->route) {
-    Result<RouteStats> stats = store_.Get(*request->route);
-    if (!stats.ok() && stats.status().code() == StatusCode::kNotFound) {
-      return MakeErrorResponse(404, "route_not_found", "this route was never hit");
-    }
-    if (!stats.ok()) return ErrorFromStatus(stats.status(), "invalid_query");
-    return JsonResponse(200, RouteStatsJson(*stats));
+  if (!request.ok()) {
+    return answer->SendReserved(ErrorFromStatus(request.status(), "invalid_query"));
   }
-  Result<StatsPage> page = store_.List(request->listing);
-  if (!page.ok()) return ErrorFromStatus(page.status(), "invalid_query");
-  std::string cursor = page->next ? EncodeCursor(request->listing.order, *page->next) : "";
-  return JsonResponse(200, StatsPageJson(*page, cursor));
+  if (request->route) {
+    store_.Get(std::move(*request->route), deadline, [answer](Result<RouteStats> stats) {
+      if (!stats.ok() && stats.status().code() == StatusCode::kNotFound) {
+        return answer->SendReserved(
+            MakeErrorResponse(404, "route_not_found", "this route was never hit"));
+      }
+      if (!stats.ok()) return answer->SendReserved(ErrorFromStatus(stats.status(), "internal"));
+      answer->SendReserved(JsonResponse(200, RouteStatsJson(*stats)));
+    });
+    return;
+  }
+  const StatsOrder order = request->listing.order;
+  store_.List(std::move(request->listing), deadline, [answer, order](Result<StatsPage> page) {
+    if (!page.ok()) return answer->SendReserved(ErrorFromStatus(page.status(), "internal"));
+    std::string cursor = page->next ? EncodeCursor(order, *page->next) : "";
+    answer->SendReserved(JsonResponse(200, StatsPageJson(*page, cursor)));
+  });
 }
 
 Response Service::Dashboard() const {
@@ -281,10 +320,11 @@ Response Service::MetricsText() const {
   return response;
 }
 
-Response Service::Health() {
-  Status health = store_.CheckHealth();
-  if (!health.ok()) return ErrorFromStatus(health, "internal");
-  return JsonResponse(200, HealthJson());
+void Service::Health(Deadline deadline, const std::shared_ptr<Answer>& answer) {
+  store_.CheckHealth(deadline, [answer](Status health) {
+    if (!health.ok()) return answer->SendReserved(ErrorFromStatus(health, "internal"));
+    answer->SendReserved(JsonResponse(200, HealthJson()));
+  });
 }
 
 }  // namespace hitcounter

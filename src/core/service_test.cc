@@ -205,7 +205,7 @@ TEST_F(ServiceTest, ACountAtItsMaximumIsAnErrorNotAWrap) {
   Response response = Call("GET", "/full");
   EXPECT_EQ(response.status, 500);
   EXPECT_STREQ(Json(response)["error"].GetString(), "count_overflow");
-  EXPECT_EQ(store_.Get("/full")->count, kMax);
+  EXPECT_EQ(GetNow(store_, "/full")->count, kMax);
 }
 
 }  // namespace

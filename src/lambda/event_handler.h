@@ -25,9 +25,11 @@ struct HandledEvent {
   std::optional<std::int64_t> count;  // the route's count, after a counted hit
 };
 
-// Handles `event_json` through `service`, waiting for its answer. Throws only what allocation
-// throws.
-HandledEvent HandleEvent(Service& service, std::string_view event_json);
+// Handles `event_json` through `service`, whose store calls end by `deadline`. The service's
+// store must answer before returning (an inline store: DynamoDbStore with no workers); an answer
+// that does not come is a 500. Throws only what allocation throws.
+HandledEvent HandleEvent(Service& service, std::string_view event_json,
+                         Deadline deadline = kNoDeadline);
 
 // The answer to an event larger than the runtime reads (413 event_too_large).
 HandledEvent HandleOversizedEvent();

@@ -49,10 +49,7 @@ int Run() {
 
   SystemClock clock;
   Service service(**store, clock, settings->service);
-  DynamoDbStore& dynamodb = **store;
-  LoopOptions options;
-  options.set_deadline = [&dynamodb](aws::Deadline deadline) { dynamodb.SetDeadline(deadline); };
-  return RunLoop(**runtime, service, options);
+  return RunLoop(**runtime, service, LoopOptions{});
 }
 
 }  // namespace

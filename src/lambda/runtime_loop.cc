@@ -80,15 +80,14 @@ void Serve(RuntimeClient& runtime, Service& service, const LoopOptions& options,
            TraceIdVariable& trace_id, const Invocation& invocation) {
   const auto start = steady_clock::now();
   trace_id.Set(invocation.trace_id);
-  if (options.set_deadline) {
-    options.set_deadline(invocation.deadline
-                             ? StoreDeadline(*invocation.deadline, EpochMillisNow(), start)
-                             : aws::Deadline::max());
-  }
+  const Deadline deadline = invocation.deadline
+                                ? StoreDeadline(*invocation.deadline, EpochMillisNow(), start)
+                                : kNoDeadline;
   Status posted;
   try {
-    HandledEvent handled = invocation.event_too_large ? HandleOversizedEvent()
-                                                      : HandleEvent(service, invocation.event);
+    HandledEvent handled = invocation.event_too_large
+                               ? HandleOversizedEvent()
+                               : HandleEvent(service, invocation.event, deadline);
     WriteLogLine(options.log, invocation.request_id, handled, steady_clock::now() - start);
     posted = runtime.PostResponse(invocation.request_id, handled.proxy_response);
   } catch (const std::exception& e) {

@@ -37,8 +37,6 @@ inline constexpr std::chrono::milliseconds kAnswerMargin{50};
 inline constexpr std::size_t kMaxTraceIdBytes = 2048;
 
 struct LoopOptions {
-  // Receives each invocation's deadline for the store calls (DynamoDbStore::SetDeadline).
-  std::function<void(aws::Deadline)> set_deadline;
   std::FILE* log = stdout;  // not owned
 };
 

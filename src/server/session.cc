@@ -105,11 +105,7 @@ void Session::Serve() {
   Request core_request = ToCoreRequest(request);
   request.body().clear();
   request.body().shrink_to_fit();  // bodies are discarded; do not hold a MiB per idle client
-  if (server_.options().access_log != nullptr) {
-    log_method_ = core_request.method;
-    // The path only: query strings may carry tokens, which never go to a log.
-    log_target_ = core_request.target.substr(0, core_request.target.find_first_of("?#"));
-  }
+  if (server_.options().access_log != nullptr) log_method_ = core_request.method;
   // The store may answer on its own thread: RunOnIoThread brings the response back (inline
   // when the answer was immediate). The work guard keeps io_context::run() from returning
   // while a hit waits for the store, as during a graceful shutdown. The callback is called
@@ -135,6 +131,11 @@ void Session::Respond(Response response) {
                  response.body.c_str());
   }
   if (Metrics* metrics = server_.options().metrics) RecordMetrics(*metrics, response);
+  // The normalised route only, never the target as sent: it may carry user-info, a query with
+  // tokens, or bytes that are not text.
+  if (server_.options().access_log != nullptr) {
+    log_route_ = response.route.empty() ? "-" : std::move(response.route);
+  }
   const bool head = parser_ && parser_->get().method() == http::verb::head;
   response_ = ToHttpResponse(std::move(response), head, keep_alive_, server_.http_date());
   EnterPhase(Phase::kWriting);
@@ -154,7 +155,6 @@ void Session::RecordMetrics(Metrics& metrics, const Response& response) const {
 void Session::RespondAndClose(Response refusal) {
   keep_alive_ = false;
   log_method_ = "-";
-  log_target_ = "-";
   request_start_ = std::chrono::steady_clock::now();
   parser_.reset();
   Respond(std::move(refusal));
@@ -175,8 +175,8 @@ void Session::LogAccess() {
   json.Int64(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
   json.Key("method");
   json.String(log_method_.c_str(), static_cast<rapidjson::SizeType>(log_method_.size()));
-  json.Key("target");
-  json.String(log_target_.c_str(), static_cast<rapidjson::SizeType>(log_target_.size()));
+  json.Key("route");
+  json.String(log_route_.c_str(), static_cast<rapidjson::SizeType>(log_route_.size()));
   json.Key("status");
   json.Uint(response_.result_int());
   json.Key("durationUs");

@@ -71,7 +71,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::size_t requests_served_ = 0;
   SteadyTime request_start_;
   std::string log_method_;  // for the access log
-  std::string log_target_;
+  std::string log_route_;
 };
 
 }  // namespace hitcounter::server

@@ -14,6 +14,10 @@
 namespace hitcounter {
 namespace {
 
+using testing::GetNow;
+using testing::HealthNow;
+using testing::ListNow;
+
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 using testing::Engine;
@@ -94,8 +98,8 @@ TEST_P(DynamoDbFaultTest, AKilledEngineGivesUnavailableAndTheSameStoreCountsWhen
   Result<RouteStats> down = TimedHit("/f");
   EXPECT_EQ(down.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(down.status().message().find("faults"), std::string::npos) << down.status().message();
-  EXPECT_EQ(store_->Get("/f").status().code(), StatusCode::kUnavailable);
-  EXPECT_EQ(store_->CheckHealth().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(GetNow(*store_, "/f").status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(HealthNow(*store_).code(), StatusCode::kUnavailable);
 
   std::string error;
   ASSERT_TRUE(engine_->Restart(&error)) << error;
@@ -103,8 +107,8 @@ TEST_P(DynamoDbFaultTest, AKilledEngineGivesUnavailableAndTheSameStoreCountsWhen
   Result<RouteStats> back = TimedHit("/f");
   ASSERT_TRUE(back.ok()) << back.status().message();
   EXPECT_EQ(back->count, 1);
-  EXPECT_TRUE(store_->CheckHealth().ok());
-  EXPECT_EQ(store_->Get("/f")->count, 1);
+  EXPECT_TRUE(HealthNow(*store_).ok());
+  EXPECT_EQ(GetNow(*store_, "/f")->count, 1);
 }
 
 TEST_P(DynamoDbFaultTest, AHungEngineTimesOutWithoutRetryingTheUnansweredHit) {
@@ -121,7 +125,7 @@ TEST_P(DynamoDbFaultTest, AHungEngineTimesOutWithoutRetryingTheUnansweredHit) {
   ASSERT_TRUE(after.ok()) << after.status().message();
   EXPECT_GE(after->count, 2);
   EXPECT_LE(after->count, 3);
-  EXPECT_TRUE(store_->CheckHealth().ok());
+  EXPECT_TRUE(HealthNow(*store_).ok());
 }
 
 }  // namespace

@@ -119,8 +119,7 @@ DynamoDbStore::DynamoDbStore(DynamoDbSettings settings, aws::TransportFactory tr
     : settings_(std::move(settings)),
       transports_(std::move(transports)),
       owned_clock_(std::move(owned_clock)),
-      clock_(clock),
-      deadline_(Deadline::max().time_since_epoch().count()) {
+      clock_(clock) {
   for (std::size_t i = 0; i < settings_.workers; ++i) {
     workers_.emplace_back([this] { WorkerLoop(); });
   }
@@ -140,39 +139,101 @@ std::unique_ptr<AwsJsonClient> DynamoDbStore::NewClient() {
                                          clock_);
 }
 
-void DynamoDbStore::SetDeadline(Deadline deadline) {
-  deadline_.store(deadline.time_since_epoch().count());
-}
-
-Deadline DynamoDbStore::DeadlineIn(std::chrono::milliseconds budget) const {
-  const Deadline limit{Deadline::duration(deadline_.load())};
+Deadline DynamoDbStore::Within(hitcounter::Deadline deadline, std::chrono::milliseconds budget) {
   const Deadline now = std::chrono::steady_clock::now();
-  return limit - now < budget ? limit : now + budget;
+  return deadline - now < budget ? deadline : now + budget;
 }
 
-void DynamoDbStore::Increment(std::string route, UnixMillis now, std::optional<RateLimit> limit,
-                              IncrementCallback done) {
-  PendingHit hit{std::move(route), now, limit, DeadlineIn(settings_.call_timeout), std::move(done)};
+void DynamoDbStore::Deliver(std::function<void()> answer) {
+  if (settings_.executor != nullptr) return settings_.executor->Post(std::move(answer));
+  answer();
+}
+
+void DynamoDbStore::Submit(Job job, bool is_hit) {
   if (settings_.workers == 0) {
+    if (std::chrono::steady_clock::now() >= job.deadline) {
+      return job.refuse(Status::Unavailable("the call came after its deadline; nothing was done"));
+    }
     ClientLease client(*this);
-    hit.done(ApplyAndRecord(*client, hit));
-    return;
+    return job.run(*client);
   }
   Status refused;
   {
     std::lock_guard lock(queue_mutex_);
     if (closing_) {
-      refused = Status::Unavailable("the store is closing; the hit was not counted");
+      refused = Status::Unavailable("the store is closing; nothing was done");
     } else if (queue_.size() >= settings_.max_queued_hits) {
-      refused = Status::Unavailable("too many hits are waiting for DynamoDB; not counted");
+      refused = Status::Unavailable("too many calls are waiting for DynamoDB; nothing was done");
     } else {
-      queue_.push_back(std::move(hit));
+      queue_.push_back(std::move(job));
       queue_ready_.notify_one();
       return;
     }
   }
-  if (settings_.metrics != nullptr) settings_.metrics->RecordRefusedHit();
-  hit.done(std::move(refused));
+  if (is_hit && settings_.metrics != nullptr) settings_.metrics->RecordRefusedHit();
+  job.refuse(std::move(refused));
+}
+
+void DynamoDbStore::Increment(Hit hit, hitcounter::Deadline deadline, IncrementCallback done) {
+  auto shared = std::make_shared<IncrementCallback>(std::move(done));
+  PendingHit pending{std::move(hit.route), hit.now, hit.limit,
+                     Within(deadline, settings_.call_timeout)};
+  const Deadline job_deadline = pending.deadline;
+  Submit(Job{job_deadline,
+             [this, pending = std::move(pending), shared](AwsJsonClient& client) {
+               Deliver([result = ApplyAndRecord(client, pending), shared]() mutable {
+                 (*shared)(std::move(result));
+               });
+             },
+             [this, shared](Status refusal) {
+               Deliver([refusal = std::move(refusal), shared] { (*shared)(refusal); });
+             }},
+         /*is_hit=*/true);
+}
+
+void DynamoDbStore::Get(std::string route, hitcounter::Deadline deadline, GetCallback done) {
+  auto shared = std::make_shared<GetCallback>(std::move(done));
+  const Deadline within = Within(deadline, settings_.call_timeout);
+  Submit(Job{within,
+             [this, route = std::move(route), within, shared](AwsJsonClient& client) {
+               Deliver([result = GetNow(client, route, within), shared]() mutable {
+                 (*shared)(std::move(result));
+               });
+             },
+             [this, shared](Status refusal) {
+               Deliver([refusal = std::move(refusal), shared] { (*shared)(refusal); });
+             }},
+         /*is_hit=*/false);
+}
+
+void DynamoDbStore::List(StatsQuery query, hitcounter::Deadline deadline, ListCallback done) {
+  auto shared = std::make_shared<ListCallback>(std::move(done));
+  const Deadline within = Within(deadline, settings_.list_timeout);
+  Submit(Job{within,
+             [this, query = std::move(query), within, shared](AwsJsonClient& client) {
+               Deliver([result = ListNow(client, query, within), shared]() mutable {
+                 (*shared)(std::move(result));
+               });
+             },
+             [this, shared](Status refusal) {
+               Deliver([refusal = std::move(refusal), shared] { (*shared)(refusal); });
+             }},
+         /*is_hit=*/false);
+}
+
+void DynamoDbStore::CheckHealth(hitcounter::Deadline deadline, HealthCallback done) {
+  auto shared = std::make_shared<HealthCallback>(std::move(done));
+  const Deadline within = Within(deadline, settings_.call_timeout);
+  Submit(Job{within,
+             [this, within, shared](AwsJsonClient& client) {
+               Deliver([result = CheckHealthNow(client, within), shared]() mutable {
+                 (*shared)(std::move(result));
+               });
+             },
+             [this, shared](Status refusal) {
+               Deliver([refusal = std::move(refusal), shared] { (*shared)(refusal); });
+             }},
+         /*is_hit=*/false);
 }
 
 void DynamoDbStore::WorkerLoop() {
@@ -180,11 +241,15 @@ void DynamoDbStore::WorkerLoop() {
   for (;;) {
     std::unique_lock lock(queue_mutex_);
     queue_ready_.wait(lock, [this] { return !queue_.empty() || closing_; });
-    if (queue_.empty()) return;  // closing, and every queued hit is done
-    PendingHit hit = std::move(queue_.front());
+    if (queue_.empty()) return;  // closing, and every queued call is done
+    Job job = std::move(queue_.front());
     queue_.pop_front();
     lock.unlock();
-    hit.done(ApplyAndRecord(*client, hit));
+    if (std::chrono::steady_clock::now() >= job.deadline) {
+      job.refuse(Status::Unavailable("the call waited too long for DynamoDB; nothing was done"));
+    } else {
+      job.run(*client);
+    }
   }
 }
 
@@ -201,9 +266,6 @@ Result<CountedHit> DynamoDbStore::ApplyAndRecord(AwsJsonClient& client, const Pe
 }
 
 Result<CountedHit> DynamoDbStore::Apply(AwsJsonClient& client, const PendingHit& hit) {
-  if (std::chrono::steady_clock::now() >= hit.deadline) {
-    return Status::Unavailable("the hit waited too long for DynamoDB; it was not counted");
-  }
   std::int64_t window_hits = 0;
   if (hit.limit) {
     Result<std::int64_t> claimed = ClaimWindow(client, hit);
@@ -279,10 +341,10 @@ Result<RouteStats> DynamoDbStore::Counted(AwsCallResult call) {
   return stats;
 }
 
-Result<RouteStats> DynamoDbStore::Get(const std::string& route) {
-  ClientLease client(*this);
-  AwsCallResult call = client->Call("GetItem", dynamodb::GetItemRequest(settings_.table, route),
-                                    DeadlineIn(settings_.call_timeout), Replay::kSafe);
+Result<RouteStats> DynamoDbStore::GetNow(AwsJsonClient& client, const std::string& route,
+                                         Deadline deadline) {
+  AwsCallResult call = client.Call("GetItem", dynamodb::GetItemRequest(settings_.table, route),
+                                   deadline, Replay::kSafe);
   if (!call.status.ok()) return Failure("GetItem", call);
   Result<std::optional<RouteStats>> item = dynamodb::ParseGetItemResponse(call.body);
   if (!item.ok()) return Report(item.status(), "corrupt item");
@@ -291,16 +353,15 @@ Result<RouteStats> DynamoDbStore::Get(const std::string& route) {
   return **item;
 }
 
-Result<StatsPage> DynamoDbStore::List(const StatsQuery& query) {
-  const Deadline deadline = DeadlineIn(settings_.list_timeout);
-  ClientLease client(*this);
+Result<StatsPage> DynamoDbStore::ListNow(AwsJsonClient& client, const StatsQuery& query,
+                                         Deadline deadline) {
   TopRoutes top(query);
   std::optional<std::string> start_after;
   std::int64_t scanned = 0;
   do {
     AwsCallResult call =
-        client->Call("Scan", dynamodb::ScanRequest(settings_.table, query.prefix, start_after),
-                     deadline, Replay::kSafe);
+        client.Call("Scan", dynamodb::ScanRequest(settings_.table, query.prefix, start_after),
+                    deadline, Replay::kSafe);
     if (!call.status.ok()) return Failure("Scan", call);
     Result<dynamodb::ScanPage> page = dynamodb::ParseScanResponse(call.body);
     if (!page.ok()) return Report(page.status(), "corrupt item");
@@ -317,11 +378,9 @@ Result<StatsPage> DynamoDbStore::List(const StatsQuery& query) {
   return top.TakePage();
 }
 
-Status DynamoDbStore::CheckHealth() {
-  ClientLease client(*this);
-  AwsCallResult call =
-      client->Call("DescribeTable", dynamodb::DescribeTableRequest(settings_.table),
-                   DeadlineIn(settings_.call_timeout), Replay::kSafe);
+Status DynamoDbStore::CheckHealthNow(AwsJsonClient& client, Deadline deadline) {
+  AwsCallResult call = client.Call("DescribeTable", dynamodb::DescribeTableRequest(settings_.table),
+                                   deadline, Replay::kSafe);
   if (!call.status.ok()) return Failure("DescribeTable", call);
   Result<dynamodb::TableDescription> table = dynamodb::ParseTableDescription(call.body);
   if (!table.ok()) return Report(table.status(), "corrupt description");

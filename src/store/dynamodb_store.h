@@ -21,12 +21,12 @@
 // the limit, whatever the number of processes. That is one more round trip per limited hit. A
 // claimed place whose count then fails stays used: the window can only count fewer hits.
 //
-// Threads. Increment must not block its caller (the standalone server calls it from its only
-// I/O thread): hits go to a bounded queue served by `workers` threads, each with its own
-// kept-alive connection; a full queue refuses the hit at once with kUnavailable. With
-// workers = 0 ("inline", for the Lambda front end, which serves one request at a time),
-// Increment runs the call on the caller's thread. Get, List and CheckHealth run on the caller's
-// thread with a connection borrowed from a pool (one per concurrent caller, kept for reuse).
+// Threads. No call blocks its caller (the standalone server calls from its only I/O thread):
+// calls go to a bounded queue served by `workers` threads, each with its own kept-alive
+// connection; a full queue refuses the call at once with kUnavailable. With workers = 0
+// ("inline", for the Lambda front end, which serves one request at a time), every call runs on
+// the caller's thread and answers before it returns. Answers run on settings.executor when
+// given, else on the worker (or the caller's thread, inline).
 //
 // Failures are values: kUnavailable with a message naming the table and region (missing table,
 // bad credentials, validation errors, the engine down...), logged to stderr as one JSON line
@@ -53,6 +53,7 @@
 #include "aws/http_client.h"
 #include "aws/json_client.h"
 #include "hitcounter/clock.h"
+#include "hitcounter/executor.h"
 #include "hitcounter/metrics.h"
 #include "hitcounter/store.h"
 
@@ -93,6 +94,9 @@ struct DynamoDbSettings {
   // New routes are refused once the table's route total (dynamodb_json.h) reaches this;
   // kUnboundedRoutes: never, and no route total is kept.
   std::int64_t max_routes = kUnboundedRoutes;
+  // Where answers run; must outlive the store. Null: on the thread that made the call to
+  // DynamoDB (a worker, or the caller's when inline).
+  Executor* executor = nullptr;
 };
 
 // kInvalidArgument unless `table` is a valid DynamoDB table name (3-255 of a-z A-Z 0-9 _ - .).
@@ -119,18 +123,16 @@ class DynamoDbStore final : public Store {
   // Finishes the queued hits (each within its deadline), then stops the workers.
   ~DynamoDbStore() override;
 
-  void Increment(std::string route, UnixMillis now, std::optional<RateLimit> limit,
-                 IncrementCallback done) override;
-  Result<RouteStats> Get(const std::string& route) override;
+  // Every call ends by the earlier of its deadline and its own timeout (call_timeout; a
+  // listing's list_timeout), queueing and retries included.
+  void Increment(Hit hit, Deadline deadline, IncrementCallback done) override;
+  // A strongly consistent GetItem.
+  void Get(std::string route, Deadline deadline, GetCallback done) override;
   // Scans every item under query.prefix (up to kMaxScannedItems read), keeps the page asked
   // for in memory and returns it: same order, ties and keyset cursors as every store.
-  Result<StatsPage> List(const StatsQuery& query) override;
+  void List(StatsQuery query, Deadline deadline, ListCallback done) override;
   // OK when DescribeTable says the table is ACTIVE (or UPDATING, which still serves).
-  Status CheckHealth() override;
-
-  // Calls starting from now on end by `deadline` at the latest (besides their own timeouts).
-  // The Lambda front end passes its invocation's deadline before handling each event.
-  void SetDeadline(aws::Deadline deadline);
+  void CheckHealth(Deadline deadline, HealthCallback done) override;
 
  private:
   struct PendingHit {
@@ -138,14 +140,29 @@ class DynamoDbStore final : public Store {
     UnixMillis now;
     std::optional<RateLimit> limit;
     aws::Deadline deadline;
-    IncrementCallback done;
+  };
+  // One call waiting for a worker: `run` makes it with a worker's client; `refuse` answers it
+  // when it cannot be made (queue full, closing, deadline passed in the queue).
+  struct Job {
+    aws::Deadline deadline;
+    std::function<void(aws::AwsJsonClient&)> run;
+    std::function<void(Status)> refuse;
   };
   class ClientLease;
 
   DynamoDbStore(DynamoDbSettings settings, aws::TransportFactory transports,
                 std::unique_ptr<Clock> owned_clock, const Clock& clock);
   std::unique_ptr<aws::AwsJsonClient> NewClient();
-  aws::Deadline DeadlineIn(std::chrono::milliseconds budget) const;
+  static aws::Deadline Within(Deadline deadline, std::chrono::milliseconds budget);
+  // Runs `job` inline, or queues it for a worker (refusing it when the queue is full).
+  void Submit(Job job, bool is_hit);
+  // Runs `answer` on the executor, or here.
+  void Deliver(std::function<void()> answer);
+  Result<RouteStats> GetNow(aws::AwsJsonClient& client, const std::string& route,
+                            aws::Deadline deadline);
+  Result<StatsPage> ListNow(aws::AwsJsonClient& client, const StatsQuery& query,
+                            aws::Deadline deadline);
+  Status CheckHealthNow(aws::AwsJsonClient& client, aws::Deadline deadline);
   void WorkerLoop();
   Result<CountedHit> ApplyAndRecord(aws::AwsJsonClient& client, const PendingHit& hit);
   Result<CountedHit> Apply(aws::AwsJsonClient& client, const PendingHit& hit);
@@ -162,7 +179,6 @@ class DynamoDbStore final : public Store {
   const aws::TransportFactory transports_;
   const std::unique_ptr<Clock> owned_clock_;  // the SystemClock when none was given
   const Clock& clock_;
-  std::atomic<aws::Deadline::rep> deadline_;  // SetDeadline's, since the steady clock's epoch
 
   std::mutex idle_mutex_;  // guards idle_clients_
   std::vector<std::unique_ptr<aws::AwsJsonClient>> idle_clients_;
@@ -172,7 +188,7 @@ class DynamoDbStore final : public Store {
 
   std::mutex queue_mutex_;
   std::condition_variable queue_ready_;
-  std::deque<PendingHit> queue_;
+  std::deque<Job> queue_;
   bool closing_ = false;
   std::vector<std::thread> workers_;
 };

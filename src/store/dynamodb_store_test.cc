@@ -15,6 +15,10 @@
 namespace hitcounter {
 namespace {
 
+using testing::GetNow;
+using testing::HealthNow;
+using testing::ListNow;
+
 using testing::Engine;
 using testing::FreshStore;
 using testing::IncrementAndWait;
@@ -66,7 +70,7 @@ TEST_P(DynamoDbStoreTest, CreateTableIsIdempotentAndLeavesAnActiveTable) {
   Status again = CreateDynamoDbTable(settings, std::nullopt, testing::kTableWait);
   EXPECT_TRUE(again.ok()) << again.message();
   auto store = std::move(DynamoDbStore::Open(settings)).value();
-  EXPECT_TRUE(store->CheckHealth().ok());
+  EXPECT_TRUE(HealthNow(*store).ok());
 }
 
 TEST_P(DynamoDbStoreTest, CreateTableMakesAProvisionedTableWhenAsked) {
@@ -102,9 +106,9 @@ TEST_P(DynamoDbStoreTest, AMissingTableIsAnErrorNamingTableAndRegionForEveryCall
     EXPECT_NE(status.message().find("ResourceNotFoundException"), std::string::npos);
   };
   names_table_and_region(IncrementAndWait(*store, "/a", kT0).status());
-  names_table_and_region(store->Get("/a").status());
-  names_table_and_region(store->List(StatsQuery{}).status());
-  names_table_and_region(store->CheckHealth());
+  names_table_and_region(GetNow(*store, "/a").status());
+  names_table_and_region(ListNow(*store, StatsQuery{}).status());
+  names_table_and_region(HealthNow(*store));
 }
 
 TEST_P(DynamoDbStoreTest, TheCountStopsAtInt64MaxWithOutOfRange) {
@@ -118,7 +122,7 @@ TEST_P(DynamoDbStoreTest, TheCountStopsAtInt64MaxWithOutOfRange) {
   auto full = std::move(DynamoDbStore::Open(settings)).value();
   Result<RouteStats> hit = IncrementAndWait(*full, "/full", kT0);
   EXPECT_EQ(hit.status().code(), StatusCode::kOutOfRange) << hit.status().message();
-  Result<RouteStats> stats = full->Get("/full");
+  Result<RouteStats> stats = GetNow(*full, "/full");
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(*stats, (RouteStats{"/full", std::numeric_limits<std::int64_t>::max(), 1, 2}));
 }
@@ -131,8 +135,8 @@ TEST_P(DynamoDbStoreTest, ACorruptItemIsAnInternalErrorNotAWrongCount) {
                           R"("firstSeen":{"N":"1"},"lastAccess":{"N":"2"}}})";
   ASSERT_TRUE(RawCall(settings, "PutItem", put).status.ok());
   auto store = std::move(DynamoDbStore::Open(settings)).value();
-  EXPECT_EQ(store->Get("/bad").status().code(), StatusCode::kInternal);
-  EXPECT_EQ(store->List(StatsQuery{}).status().code(), StatusCode::kInternal);
+  EXPECT_EQ(GetNow(*store, "/bad").status().code(), StatusCode::kInternal);
+  EXPECT_EQ(ListNow(*store, StatsQuery{}).status().code(), StatusCode::kInternal);
 }
 
 TEST_P(DynamoDbStoreTest, InlineModeAnswersOnTheCallersThreadOverOneKeptConnection) {
@@ -150,12 +154,13 @@ TEST_P(DynamoDbStoreTest, InlineModeAnswersOnTheCallersThreadOverOneKeptConnecti
   const std::thread::id caller = std::this_thread::get_id();
   for (int i = 1; i <= 20; ++i) {
     bool called = false;
-    store->Increment("/inline", kT0, std::nullopt, [&](Result<CountedHit> result) {
-      called = true;
-      EXPECT_EQ(std::this_thread::get_id(), caller);
-      ASSERT_TRUE(result.ok()) << result.status().message();
-      EXPECT_EQ(result->stats.count, i);
-    });
+    store->Increment(Hit{"/inline", kT0, std::nullopt}, kNoDeadline,
+                     [&](Result<CountedHit> result) {
+                       called = true;
+                       EXPECT_EQ(std::this_thread::get_id(), caller);
+                       ASSERT_TRUE(result.ok()) << result.status().message();
+                       EXPECT_EQ(result->stats.count, i);
+                     });
     EXPECT_TRUE(called) << "the callback ran after Increment returned";
   }
   ASSERT_EQ(clients.size(), 1u);
@@ -184,7 +189,7 @@ TEST_P(DynamoDbStoreTest, TwoStoresOnOneTableCountExactly) {
   std::set<std::int64_t> unique;
   for (const auto& per_thread : counts) unique.insert(per_thread.begin(), per_thread.end());
   EXPECT_EQ(unique.size(), static_cast<std::size_t>(kThreads * kHits));
-  EXPECT_EQ(first->Get("/shared")->count, kThreads * kHits);
+  EXPECT_EQ(GetNow(*first, "/shared")->count, kThreads * kHits);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "store/dynamodb_store.h"
+#include "tests/support/store_calls.h"
 
 namespace hitcounter {
 namespace {
@@ -15,12 +16,9 @@ using std::chrono::milliseconds;
 
 constexpr UnixMillis kT0 = 1'795'701'907'123;
 
-// The store contract's helper, without linking the contract suite into this binary.
-Result<CountedHit> IncrementAndWait(Store& store, std::string route, UnixMillis now) {
-  std::promise<Result<CountedHit>> promise;
-  store.Increment(std::move(route), now, std::nullopt,
-                  [&promise](Result<CountedHit> result) { promise.set_value(std::move(result)); });
-  return promise.get_future().get();
+Result<CountedHit> IncrementAndWait(Store& store, std::string route, UnixMillis now,
+                                    Deadline deadline = kNoDeadline) {
+  return testing::IncrementNow(store, std::move(route), now, std::nullopt, deadline);
 }
 
 const std::string kCounted =
@@ -86,7 +84,7 @@ TEST_F(DynamoDbStoreUnitTest, AFullQueueRefusesAtOnceWithoutBlockingTheCaller) {
   auto hit = [&] {
     auto promise = std::make_shared<std::promise<Result<CountedHit>>>();
     pending.push_back(promise->get_future());
-    store->Increment("/a", kT0, std::nullopt,
+    store->Increment(Hit{"/a", kT0, std::nullopt}, kNoDeadline,
                      [promise](Result<CountedHit> r) { promise->set_value(r); });
   };
   hit();  // taken by the worker, which waits at the gate
@@ -107,11 +105,10 @@ TEST_F(DynamoDbStoreUnitTest, AFullQueueRefusesAtOnceWithoutBlockingTheCaller) {
 
 TEST_F(DynamoDbStoreUnitTest, AHitPastItsDeadlineIsNotSent) {
   auto store = Open(/*workers=*/0, 1);
-  store->SetDeadline(std::chrono::steady_clock::now() - milliseconds(1));
-  Result<CountedHit> late = IncrementAndWait(*store, "/a", kT0);
+  Result<CountedHit> late =
+      IncrementAndWait(*store, "/a", kT0, std::chrono::steady_clock::now() - milliseconds(1));
   EXPECT_EQ(late.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(gate_.waiting, 0);
-  store->SetDeadline(aws::Deadline::max());
   EXPECT_TRUE(IncrementAndWait(*store, "/a", kT0).ok());
 }
 

@@ -45,7 +45,26 @@ constexpr std::array kMigrations = {
       CREATE TRIGGER counters_delete_removes_a_route AFTER DELETE ON counters
         BEGIN UPDATE route_total SET routes = routes - 1; END;
     )sql",
+    // 5: one process owns the file and bounds the routes in memory (sqlite_store.h), so the
+    // route total and the triggers that every new route paid for go.
+    R"sql(
+      DROP TRIGGER counters_insert_adds_a_route;
+      DROP TRIGGER counters_delete_removes_a_route;
+      DROP TABLE route_total;
+    )sql",
 };
+
+// Whether a database of schema version 0 holds tables: then another program made it, and
+// adding hitcounter's tables to it would change a file that is not ours.
+Result<bool> HoldsOtherTables(sqlite3* db) {
+  Result<Statement> statement =
+      Prepare(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' LIMIT 1");
+  if (!statement.ok()) return statement.status();
+  int code = sqlite3_step(statement->get());
+  if (code == SQLITE_ROW) return true;
+  if (code != SQLITE_DONE) return ErrorStatus(db, code, "cannot read the schema");
+  return false;
+}
 
 Result<int> UserVersion(sqlite3* db) {
   Result<Statement> statement = Prepare(db, "PRAGMA user_version");
@@ -67,6 +86,15 @@ Status Migrate(sqlite3* db) {
     status = Status::Unavailable("the database has schema version " + std::to_string(*version) +
                                  ", newer than this hitcounter understands (" +
                                  std::to_string(LatestSchemaVersion()) + ")");
+  }
+  if (status.ok() && *version == 0) {
+    Result<bool> foreign = HoldsOtherTables(db);
+    status = foreign.status();
+    if (status.ok() && *foreign) {
+      status = Status::Unavailable(
+          "the file holds another program's tables, not a hitcounter database: give hitcounter "
+          "a file of its own");
+    }
   }
   for (int v = version.ok() ? *version : 0; status.ok() && v < LatestSchemaVersion(); ++v) {
     status = Exec(db, kMigrations[static_cast<std::size_t>(v)]);

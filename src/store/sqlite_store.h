@@ -1,150 +1,250 @@
-// SqliteStore: the counters in one SQLite file, durable before acknowledged.
+// SqliteStore: the counters in one SQLite file, counted in memory, durable before acknowledged.
 //
-// Group commit. Every Increment goes into a queue. One writer thread takes whatever is
-// waiting (up to kMaxBatchHits), applies each hit as one atomic upsert inside a single
-// transaction, commits with fsync (WAL, synchronous=FULL), and only then calls the callbacks.
-// A kill -9 or a power cut at any moment loses no acknowledged hit: a hit is acknowledged only
-// after the fsync that made it durable. Under load a batch fills while the previous one is
-// being flushed, so one fsync serves many hits; alone, a hit waits for one fsync (~0.1-1 ms).
+// Counting. The store keeps every route's record (count, first seen, last access, its rate-limit
+// window) in memory, loaded from the file at open. A hit is counted there at once, on the
+// caller's thread, under a mutex that is never held across I/O: the count it answers with is
+// known immediately. Its answer still waits until the hit is on disk.
 //
-// Reads (Get, List, CheckHealth) use a second connection: WAL lets them run while the writer
-// commits. They see only committed hits.
+// Durability in batches. Hits counted since the last commit form the open batch. One writer
+// thread takes the whole open batch at once, writes the records it changed — one row per
+// distinct route, whatever the number of hits on it — commits with fsync (WAL,
+// synchronous=FULL), and only then answers the batch's hits, all in one Post to the Executor.
+// While it commits, the next batch fills. A kill -9 or a power cut at any moment loses no
+// acknowledged hit. A commit that fails (a full disk: kInsufficientSpace) undoes in memory every
+// hit not yet committed — the failed batch and the one filling behind it, whose counts were
+// built on it — and refuses them all: nothing counted is ever answered with a count the file
+// does not hold.
 //
-// Several processes may share one file (SQLite locks it); counts stay exact because every hit
-// is a single upsert.
+// One owner. Counts held in memory are exact only if no one else writes the file, so Open takes
+// an exclusive lock (file_lock.h) for the store's lifetime: a second store or `hitcounter serve`
+// on the same file is refused at open. Read-only openers (ReadOnlySqliteStore, the sqlite3 shell)
+// may read it at any time; they see every acknowledged hit.
 //
-// Bounded routes: with max_routes, the upsert inserts a new route only while the table
-// route_total (kept by triggers) says there is room, in the hit's own statement.
+// Reads (Get, List) run on a reader thread with a read-only connection (sqlite_reader.h) and see
+// committed hits only; they never hold up hits. The reader thread runs at a lower scheduling
+// priority (kReaderNice): on a busy machine a slow listing takes longer instead of taking the
+// hits' CPU. CheckHealth answers at once from what the store knows (see there).
 //
-// Rate limits: a limited hit first claims a place in its route's window (table rate_windows,
-// one row per route) and counts only if it got one, both in the hit's transaction, so the
-// check and the count commit together or not at all. The writer deletes the rows of ended
-// windows every kRateWindowSweepMillis.
+// Bounded routes: a hit on a new route is refused (kRouteLimitReached) once the store holds
+// max_routes routes, in memory, before anything is written.
 //
-// A full disk (SQLITE_FULL) refuses the hits of the failed batch with kInsufficientSpace; nothing
-// of that batch is counted, and the next batch tries again. See CheckHealth for health.
-//
-// Thread safety: all methods may be called from any thread. Callbacks run on the writer
-// thread and must not block for long: they delay the next batch.
+// Thread safety: every method may be called from any thread. Callbacks run on the Executor given
+// at open, else on the store's threads (writer, reader), or inline for answers known at once
+// (refusals); they must not block for long.
 #ifndef HITCOUNTER_STORE_SQLITE_STORE_H_
 #define HITCOUNTER_STORE_SQLITE_STORE_H_
 
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "hitcounter/executor.h"
 #include "hitcounter/metrics.h"
 #include "hitcounter/store.h"
+#include "store/file_lock.h"
+#include "store/route_map.h"
 #include "store/sqlite_handle.h"
+#include "store/sqlite_reader.h"
 
 namespace hitcounter {
 
-// Most hits in one transaction. Bigger batches amortise the fsync further but make the first
-// hit of a batch wait for all the others; a thousand upserts take ~2-20 ms.
-inline constexpr std::size_t kMaxBatchHits = 1024;
-
-// Most hits waiting for the writer. Past it the disk cannot keep up, and new hits get
-// kUnavailable at once instead of growing the queue without bound.
+// Most hits waiting for the disk (counted in memory, not yet committed). Past it the disk cannot
+// keep up, and new hits get kUnavailable at once instead of growing memory without bound.
 inline constexpr std::size_t kMaxQueuedHits = 100'000;
 
-// How long a statement waits for another process's lock on the file before failing.
+// Most reads waiting for the reader thread; past it, kUnavailable at once.
+inline constexpr std::size_t kMaxQueuedReads = 1'024;
+
+// How long one read may take, queueing included, when its caller gives no earlier deadline: a
+// listing is milliseconds even at a million routes.
+inline constexpr std::chrono::milliseconds kReadTimeout{10'000};
+
+// How long a commit waits for a lock on the file held by another program (the sqlite3 shell in
+// a transaction) before failing.
 inline constexpr int kBusyTimeoutMillis = 5'000;
 
 // How often the writer deletes the rows of ended rate-limit windows.
 inline constexpr UnixMillis kRateWindowSweepMillis = 60'000;
 
-// How long CheckHealth waits for the writer to commit its probe (see CheckHealth): a batch takes
-// milliseconds; longer means the writer is stuck behind another process's lock or a slow disk.
-inline constexpr std::chrono::milliseconds kHealthProbeTimeout{2'000};
+// A commit taking longer than this makes CheckHealth fail: the disk or a lock held by another
+// program keeps hits waiting (a batch normally commits in milliseconds).
+inline constexpr std::chrono::milliseconds kCommitStallLimit{2'000};
+
+// After a failed commit, the writer retries an empty commit (a probe) this often while no hits
+// come, so that health recovers once the disk does, without waiting for a hit (a load balancer
+// that took the server out of rotation sends none).
+inline constexpr std::chrono::milliseconds kProbeInterval{500};
+
+// The reader thread's nice value (0 normal .. 19 lowest): reads yield the CPU to hits.
+inline constexpr int kReaderNice = 10;
+
+struct SqliteOptions {
+  // Each group commit and each refused hit is recorded here when set; must outlive the store.
+  Metrics* metrics = nullptr;
+  // Hits on new routes are refused once the store holds this many (kUnboundedRoutes: never).
+  std::int64_t max_routes = kUnboundedRoutes;
+  // Where callbacks run; must outlive the store. Null: on the store's own threads.
+  Executor* executor = nullptr;
+};
 
 class SqliteStore final : public Store {
  public:
-  // Opens or creates the database at `path` and migrates its schema. Each group commit and each
-  // refused hit is recorded into `metrics` when given (it must outlive the store). Hits on new
-  // routes are refused once the file holds `max_routes` routes (kUnboundedRoutes: never); the
-  // bound holds across processes sharing the file, as the check is part of the hit's upsert.
+  // Opens or creates the database at `path`, migrates its schema, takes the file's lock and
+  // loads every record. kUnavailable (with a message naming the file and what to do) when the
+  // file is in use by another store, is read-only, is not a hitcounter database (another
+  // program's tables), is newer than this build, or is ":memory:" (counts would not survive).
   static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path,
-                                                   Metrics* metrics = nullptr,
-                                                   std::int64_t max_routes = kUnboundedRoutes);
+                                                   SqliteOptions options = {});
 
-  // Commits every queued hit, then stops the writer.
+  // Commits every counted hit, then stops the threads.
   ~SqliteStore() override;
 
-  void Increment(std::string route, UnixMillis now, std::optional<RateLimit> limit,
-                 IncrementCallback done) override;
-  Result<RouteStats> Get(const std::string& route) override;
-  Result<StatsPage> List(const StatsQuery& query) override;
-  // The failure of the writer's last commit (kInsufficientSpace for a full disk), or of the
-  // reader; OK when both work. After a failed commit it does not just repeat that failure: it
-  // has the writer commit a probe (a rewrite of the schema version: it counts nothing, but needs
-  // room in the WAL like a hit) and answers with its outcome, so health recovers as soon as
-  // commits can be made again, without waiting for a hit to succeed first (a load balancer that
-  // took the server out of rotation sends none). The probe writes one page: on a disk with only a
-  // few KiB left it may fit where a hit's two or three pages do not, and health says OK while
-  // hits are refused. Waits up to kHealthProbeTimeout for the probe.
-  Status CheckHealth() override;
+  void Increment(Hit hit, Deadline deadline, IncrementCallback done) override;
+  void Get(std::string route, Deadline deadline, GetCallback done) override;
+  void List(StatsQuery query, Deadline deadline, ListCallback done) override;
+  // At once, without touching the file: the failure of the last commit (kInsufficientSpace for
+  // a full disk), or kUnavailable when a commit has been running for over kCommitStallLimit;
+  // OK otherwise. After a failure the writer probes every kProbeInterval, so health turns OK
+  // again soon after the disk recovers. A probe writes one page: on a disk with a few KiB left
+  // it may fit where a batch does not, and health says OK while hits are refused.
+  void CheckHealth(Deadline deadline, HealthCallback done) override;
 
-  // Stops taking hits, commits the queued ones and joins the writer. Idempotent.
+  // Stops taking hits, commits the counted ones and joins the threads. Idempotent.
   void Close();
 
+  // The routes held in memory, and the bytes their records take (for benchmarks).
+  std::size_t RouteCount();
+  std::size_t MemoryBytes();
+
  private:
-  struct PendingHit {
-    std::string route;
-    UnixMillis now;
-    std::optional<RateLimit> limit;
-    IncrementCallback done;
-    bool probe = false;  // CheckHealth's probe: committed, but counts nothing
+  // A route's record. `batch` is the store's bookkeeping: the batch that last changed it.
+  struct Record {
+    std::int64_t count = 0;
+    UnixMillis first_seen = 0;
+    UnixMillis last_access = 0;
+    UnixMillis window_start = 0;      // the rate-limit window `window_hits` are in
+    std::int64_t window_hits = 0;     // 0: no window
+    std::int32_t window_seconds = 0;  // the window's length, part of its identity
+    std::uint32_t batch = 0;
   };
+  using Routes = RouteMap<Record>;
 
-  SqliteStore(sqlite::Database writer, sqlite::Database reader);
-  // Queues `hit` for the writer, or calls its callback at once with the refusal.
-  void Enqueue(PendingHit hit);
-  Status ProbeCommit();
+  // A record's first change in a batch: what it was before (to undo), and whether the batch
+  // created it.
+  struct Change {
+    Routes::Entry* entry;
+    Record before;
+    bool created;
+  };
+  struct Waiter {
+    IncrementCallback done;
+    CountedHit hit;
+  };
+  struct Batch {
+    std::uint32_t id = 0;
+    std::vector<Change> changes;
+    std::vector<Waiter> waiters;
+  };
+  // A row the writer writes: a changed record as the batch left it.
+  struct Row {
+    std::string_view route;
+    Record record;
+    bool window_changed;
+  };
+  using ReadJob = std::function<void(SqliteReader&)>;
+
+  SqliteStore(FileLock lock, sqlite::Database writer, std::unique_ptr<SqliteReader> reader,
+              SqliteOptions options);
   Status PrepareStatements();
-  void WriterLoop();
-  void CommitBatch(std::vector<PendingHit>& batch);
-  Result<CountedHit> Apply(const PendingHit& hit);
-  Result<std::int64_t> ClaimWindow(const PendingHit& hit);
-  Result<RouteStats> Upsert(const PendingHit& hit);
-  Status DropWindow(const std::string& route);
-  Status SweepEndedWindows(UnixMillis now);
+  Status LoadRecords();
+  void StartThreads();
 
+  // Counts `hit` in memory (mutex_ held); the refusal when it is not counted.
+  Status CountLocked(const Hit& hit, CountedHit& counted);
+  void UndoLocked(Batch& batch);
+
+  // Wakes the writer for a batch: at the end of the caller's event-loop round when there is an
+  // executor (see Increment), at once otherwise.
+  void WakeWriterForBatch();
+  void WriterLoop();
+  std::vector<Row> RowsOf(const Batch& batch);
+  Status WriteBatch(const std::vector<Row>& rows, UnixMillis now, bool probe);
+  Status WriteRow(const Row& row);
+  Status SweepEndedWindows(UnixMillis now);
+  void Answer(std::vector<Waiter> waiters, const Status& status);
+
+  void EnqueueRead(Deadline deadline, ReadJob job, std::function<void(Status)> refuse);
+  void ReaderLoop();
+  void Deliver(std::function<void()> work);
+
+  // Declared first, destroyed last: the lock outlives the connections (file_lock.h).
+  FileLock lock_;
+  const SqliteOptions options_;
+
+  // The writer thread's connection and statements.
   sqlite::Database write_db_;
-  sqlite::Statement upsert_;
-  sqlite::Statement read_back_;
-  sqlite::Statement claim_window_;
-  sqlite::Statement window_hits_;
-  sqlite::Statement drop_window_;
+  sqlite::Statement upsert_route_;
+  sqlite::Statement upsert_window_;
   sqlite::Statement sweep_windows_;
   sqlite::Statement probe_;
-  UnixMillis next_sweep_ = 0;  // writer thread only
   sqlite::Statement begin_;
   sqlite::Statement commit_;
   sqlite::Statement rollback_;
+  UnixMillis next_sweep_ = 0;
 
-  std::mutex read_mutex_;  // guards the reader connection and its statements
-  sqlite::Database read_db_;
-  sqlite::Statement get_;
-  sqlite::Statement list_by_count_;
-  sqlite::Statement list_all_by_count_;
-  sqlite::Statement list_by_route_;
-  sqlite::Statement list_by_last_access_;
-
-  std::mutex queue_mutex_;
-  std::condition_variable queue_ready_;
-  std::vector<PendingHit> queue_;
+  std::mutex mutex_;  // guards everything below up to the reader's part
+  // Shared with wake-ups posted to the executor, which may run after the store is gone.
+  std::shared_ptr<std::condition_variable> writer_wakeup_ =
+      std::make_shared<std::condition_variable>();
+  Routes routes_;
+  Batch open_;  // hits counted since the writer last took a batch
+  std::optional<std::chrono::steady_clock::time_point> commit_started_;
+  std::size_t waiting_hits_ = 0;  // counted, not yet answered
+  Status last_commit_;
+  bool probe_wanted_ = false;
   bool writer_waiting_ = false;
   bool closing_ = false;
-  Status last_commit_;  // the outcome of the writer's last batch, for CheckHealth
-  Metrics* metrics_ = nullptr;
-  std::int64_t max_routes_ = kUnboundedRoutes;
+  std::uint32_t next_batch_id_ = 1;
+
+  std::mutex read_mutex_;  // guards the read queue
+  std::condition_variable read_ready_;
+  struct QueuedRead {
+    Deadline deadline;
+    ReadJob job;
+    std::function<void(Status)> refuse;
+  };
+  std::deque<QueuedRead> reads_;
+  bool reads_closing_ = false;
+  std::unique_ptr<SqliteReader> reader_;  // the reader thread's
 
   std::thread writer_;
+  std::thread reader_thread_;
+};
+
+// The same file, read-only, for commands that only read (`hitcounter stats`): no lock, no
+// writer, no records in memory; every call answers before it returns. Increment answers
+// kUnavailable.
+class ReadOnlySqliteStore final : public Store {
+ public:
+  // kUnavailable when `path` does not exist or is not a hitcounter database.
+  static Result<std::unique_ptr<ReadOnlySqliteStore>> Open(const std::string& path);
+
+  void Increment(Hit hit, Deadline deadline, IncrementCallback done) override;
+  void Get(std::string route, Deadline deadline, GetCallback done) override;
+  void List(StatsQuery query, Deadline deadline, ListCallback done) override;
+  void CheckHealth(Deadline deadline, HealthCallback done) override;
+
+ private:
+  explicit ReadOnlySqliteStore(std::unique_ptr<SqliteReader> reader) : reader_(std::move(reader)) {}
+  std::mutex mutex_;  // one read at a time on the connection
+  std::unique_ptr<SqliteReader> reader_;
 };
 
 }  // namespace hitcounter

@@ -3,9 +3,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <filesystem>
+#include <atomic>
+#include <chrono>
 #include <future>
 #include <limits>
+#include <map>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "store/sqlite_schema.h"
@@ -16,7 +20,11 @@
 namespace hitcounter {
 namespace {
 
+using testing::GetNow;
+using testing::HealthNow;
 using testing::IncrementAndWait;
+using testing::IncrementWithin;
+using testing::ListNow;
 using testing::StoreContractTest;
 using testing::StoreFactory;
 using testing::TempDir;
@@ -29,7 +37,7 @@ TempDir& SharedTempDir() {
 std::unique_ptr<Store> FreshSqliteStore(std::int64_t max_routes) {
   static int serial = 0;
   std::string path = SharedTempDir().path() + "/contract-" + std::to_string(++serial) + ".db";
-  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path, nullptr, max_routes);
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path, {.max_routes = max_routes});
   EXPECT_TRUE(store.ok()) << store.status().message();
   return store.ok() ? std::move(store).value() : nullptr;
 }
@@ -39,147 +47,244 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContractTest,
 
 constexpr UnixMillis kT0 = 1'795'701'907'123;
 
-void ExecOrFail(sqlite3* db, const char* sql) {
-  char* error = nullptr;
-  ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &error), SQLITE_OK) << error;
+std::unique_ptr<SqliteStore> OpenOrDie(const std::string& path, SqliteOptions options = {}) {
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path, options);
+  if (!store.ok()) ADD_FAILURE() << store.status().message();
+  return store.ok() ? std::move(store).value() : nullptr;
 }
 
-// Rows of rate_windows, read straight from the file.
-std::vector<std::string> WindowRoutes(const std::string& path) {
+// Runs SQL on the file with a connection of its own, as the sqlite3 shell would.
+void ExecOrFail(const std::string& path, const char* sql) {
   sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  std::vector<std::string> routes;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &error), SQLITE_OK) << error;
+  sqlite3_free(error);
+  sqlite3_close(db);
+}
+
+// The first column of every row `sql` returns, read straight from the file.
+std::vector<std::string> Column(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  std::vector<std::string> values;
   sqlite3_exec(
-      db, "SELECT route FROM rate_windows ORDER BY route",
-      [](void* out, int, char** values, char**) {
-        static_cast<std::vector<std::string>*>(out)->push_back(values[0]);
+      db, sql,
+      [](void* out, int, char** row, char**) {
+        static_cast<std::vector<std::string>*>(out)->push_back(row[0] != nullptr ? row[0] : "");
         return 0;
       },
-      &routes, nullptr);
+      &values, nullptr);
   sqlite3_close(db);
-  return routes;
+  return values;
 }
 
-TEST(SqliteStore, EndedRateLimitWindowsAreDeleted) {
-  TempDir dir;
-  std::string path = dir.path() + "/windows.db";
-  auto store = std::move(SqliteStore::Open(path)).value();
-  const RateLimit per_second{1, 1};
-  ASSERT_TRUE(testing::IncrementWithin(*store, "/a", kT0, per_second).ok());
-  EXPECT_EQ(WindowRoutes(path), std::vector<std::string>{"/a"});
-  ASSERT_TRUE(
-      testing::IncrementWithin(*store, "/b", kT0 + kRateWindowSweepMillis, per_second).ok());
-  EXPECT_EQ(WindowRoutes(path), std::vector<std::string>{"/b"});  // /a's window ended long ago
-  EXPECT_EQ(store->Get("/a")->count, 1);                          // its count stays
-}
+// An Executor that runs work on a thread of its own and counts the Posts.
+class CountingExecutor final : public Executor {
+ public:
+  CountingExecutor() : thread_([this] { Run(); }) {}
+  ~CountingExecutor() override {
+    Post({});
+    thread_.join();
+  }
+  void Post(std::function<void()> work) override {
+    {
+      std::lock_guard lock(mutex_);
+      queue_.push_back(std::move(work));
+      ++posts_;
+    }
+    ready_.notify_one();
+  }
+  int posts() {
+    std::lock_guard lock(mutex_);
+    return posts_;
+  }
+  bool OnItsThread() const { return std::this_thread::get_id() == thread_.get_id(); }
+
+ private:
+  void Run() {
+    for (;;) {
+      std::function<void()> work;
+      {
+        std::unique_lock lock(mutex_);
+        ready_.wait(lock, [this] { return !queue_.empty(); });
+        work = std::move(queue_.front());
+        queue_.erase(queue_.begin());
+      }
+      if (!work) return;
+      work();
+    }
+  }
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::vector<std::function<void()>> queue_;
+  int posts_ = 0;
+  std::thread thread_;
+};
 
 TEST(SqliteStore, CountsSurviveClosingAndReopening) {
   TempDir dir;
   std::string path = dir.path() + "/counts.db";
   {
-    auto store = std::move(SqliteStore::Open(path)).value();
-    for (int i = 0; i < 5; ++i) ASSERT_TRUE(IncrementAndWait(*store, "/a", kT0).ok());
+    auto store = OpenOrDie(path);
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(IncrementAndWait(*store, "/a", kT0 + i).ok());
   }
-  auto store = std::move(SqliteStore::Open(path)).value();
-  EXPECT_EQ(store->Get("/a")->count, 5);
+  auto store = OpenOrDie(path);
+  EXPECT_EQ(*GetNow(*store, "/a"), (RouteStats{"/a", 5, kT0, kT0 + 4}));
+  EXPECT_EQ(IncrementAndWait(*store, "/a", kT0 + 9)->count, 6);
+}
+
+TEST(SqliteStore, EveryAcknowledgedHitIsInTheFileWhenItIsAnswered) {
+  TempDir dir;
+  std::string path = dir.path() + "/durable.db";
+  auto store = OpenOrDie(path);
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(IncrementAndWait(*store, "/d", kT0).ok());
+    EXPECT_EQ(Column(path, "SELECT count FROM counters WHERE route = '/d'"),
+              std::vector<std::string>{std::to_string(i)});
+  }
+}
+
+TEST(SqliteStore, ASecondStoreOnTheSameFileIsRefusedAndPointsToDynamoDb) {
+  TempDir dir;
+  std::string path = dir.path() + "/owned.db";
+  auto owner = OpenOrDie(path);
+  Result<std::unique_ptr<SqliteStore>> second = SqliteStore::Open(path);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(second.status().message().find(path), std::string::npos);
+  EXPECT_NE(second.status().message().find("DynamoDB"), std::string::npos);
+  owner.reset();
+  EXPECT_TRUE(SqliteStore::Open(path).ok()) << "the lock is released with the store";
+}
+
+TEST(SqliteStore, AReadOnlyStoreReadsWhatTheOwnerCommitted) {
+  TempDir dir;
+  std::string path = dir.path() + "/shared.db";
+  auto owner = OpenOrDie(path);
+  ASSERT_TRUE(IncrementAndWait(*owner, "/a", kT0).ok());
+  auto reader = std::move(ReadOnlySqliteStore::Open(path)).value();
+  EXPECT_EQ(GetNow(*reader, "/a")->count, 1);
+  ASSERT_TRUE(IncrementAndWait(*owner, "/a", kT0).ok());
+  EXPECT_EQ(ListNow(*reader, StatsQuery{})->routes.at(0).count, 2);
+  EXPECT_TRUE(HealthNow(*reader).ok());
+  EXPECT_EQ(testing::IncrementNow(*reader, "/a", kT0).status().code(), StatusCode::kUnavailable);
 }
 
 TEST(SqliteStore, OpensADatabaseWrittenBySchemaVersionOne) {
   TempDir dir;
   std::string path = dir.path() + "/v1.db";
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ExecOrFail(db,
-               "CREATE TABLE counters (route TEXT PRIMARY KEY NOT NULL, count INTEGER NOT NULL,"
-               " first_seen INTEGER NOT NULL, last_access INTEGER NOT NULL) WITHOUT ROWID;"
-               "INSERT INTO counters VALUES ('/old', 41, 1, 2);"
-               "PRAGMA user_version = 1;");
-    sqlite3_close(db);
-  }
-  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path);
-  ASSERT_TRUE(store.ok()) << store.status().message();
-  Result<RouteStats> stats = IncrementAndWait(**store, "/old", kT0);
+  ExecOrFail(path,
+             "CREATE TABLE counters (route TEXT PRIMARY KEY NOT NULL, count INTEGER NOT NULL,"
+             " first_seen INTEGER NOT NULL, last_access INTEGER NOT NULL) WITHOUT ROWID;"
+             "INSERT INTO counters VALUES ('/old', 41, 1, 2);"
+             "PRAGMA user_version = 1;");
+  auto store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  Result<RouteStats> stats = IncrementAndWait(*store, "/old", kT0);
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(*stats, (RouteStats{"/old", 42, 1, kT0}));
-  EXPECT_EQ((*store)->List(StatsQuery{})->routes.size(), 1u);
+  EXPECT_EQ(ListNow(*store, StatsQuery{})->routes.size(), 1u);
 }
 
-TEST(SqliteStore, TheRouteBoundCountsTheRoutesOfAnOlderDatabase) {
+TEST(SqliteStore, TheRouteBoundCountsTheRoutesTheFileHolds) {
   TempDir dir;
-  std::string path = dir.path() + "/v3.db";
+  std::string path = dir.path() + "/bound.db";
   {
-    auto store = std::move(SqliteStore::Open(path)).value();
+    auto store = OpenOrDie(path);
     ASSERT_TRUE(IncrementAndWait(*store, "/a", kT0).ok());
     ASSERT_TRUE(IncrementAndWait(*store, "/b", kT0).ok());
   }
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ExecOrFail(db,
-               "DROP TRIGGER counters_insert_adds_a_route; DROP TRIGGER "
-               "counters_delete_removes_a_route; DROP TABLE route_total; PRAGMA user_version = 3;");
-    sqlite3_close(db);
-  }
-  auto store = std::move(SqliteStore::Open(path, nullptr, /*max_routes=*/3)).value();
+  auto store = OpenOrDie(path, {.max_routes = 3});
   EXPECT_TRUE(IncrementAndWait(*store, "/c", kT0).ok());
   EXPECT_EQ(IncrementAndWait(*store, "/d", kT0).status().code(), StatusCode::kRouteLimitReached);
+  EXPECT_TRUE(IncrementAndWait(*store, "/a", kT0).ok()) << "known routes keep counting";
 }
 
-TEST(SqliteStore, RoutesDeletedByHandMakeRoomForNewOnes) {
+TEST(SqliteStore, RoutesDeletedByHandWhileStoppedMakeRoomForNewOnes) {
   TempDir dir;
   std::string path = dir.path() + "/hits.db";
-  auto store = std::move(SqliteStore::Open(path, nullptr, /*max_routes=*/2)).value();
-  ASSERT_TRUE(IncrementAndWait(*store, "/a", kT0).ok());
-  ASSERT_TRUE(IncrementAndWait(*store, "/b", kT0).ok());
-  ASSERT_EQ(IncrementAndWait(*store, "/c", kT0).status().code(), StatusCode::kRouteLimitReached);
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ExecOrFail(db, "DELETE FROM counters WHERE route = '/a'");
-  sqlite3_close(db);
+  {
+    auto store = OpenOrDie(path, {.max_routes = 2});
+    ASSERT_TRUE(IncrementAndWait(*store, "/a", kT0).ok());
+    ASSERT_TRUE(IncrementAndWait(*store, "/b", kT0).ok());
+    ASSERT_EQ(IncrementAndWait(*store, "/c", kT0).status().code(), StatusCode::kRouteLimitReached);
+  }
+  ExecOrFail(path, "DELETE FROM counters WHERE route = '/a'");
+  auto store = OpenOrDie(path, {.max_routes = 2});
   EXPECT_TRUE(IncrementAndWait(*store, "/c", kT0).ok());
 }
 
 TEST(SqliteStore, ALimitedHitOnARefusedNewRouteLeavesNoRateWindow) {
   TempDir dir;
   std::string path = dir.path() + "/hits.db";
+  auto store = OpenOrDie(path, {.max_routes = 1});
+  ASSERT_TRUE(IncrementAndWait(*store, "/a", kT0).ok());
+  Result<CountedHit> refused = IncrementWithin(*store, "/b", kT0, RateLimit{5, 60});
+  EXPECT_EQ(refused.status().code(), StatusCode::kRouteLimitReached);
+  ASSERT_TRUE(IncrementAndWait(*store, "/a", kT0).ok());  // a commit after the refusal
+  EXPECT_TRUE(Column(path, "SELECT route FROM rate_windows").empty());
+}
+
+TEST(SqliteStore, RateLimitWindowsSurviveARestart) {
+  TempDir dir;
+  std::string path = dir.path() + "/windows.db";
+  const RateLimit two_per_minute{2, 60};
   {
-    auto store = std::move(SqliteStore::Open(path, nullptr, /*max_routes=*/1)).value();
-    ASSERT_TRUE(IncrementAndWait(*store, "/a", kT0).ok());
-    Result<CountedHit> refused = testing::IncrementWithin(*store, "/b", kT0, RateLimit{5, 60});
-    EXPECT_EQ(refused.status().code(), StatusCode::kRouteLimitReached);
+    auto store = OpenOrDie(path);
+    ASSERT_TRUE(IncrementWithin(*store, "/login", kT0, two_per_minute).ok());
+    ASSERT_TRUE(IncrementWithin(*store, "/login", kT0, two_per_minute).ok());
   }
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* count = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM rate_windows", -1, &count, nullptr),
-            SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(count), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(count, 0), 0);
-  sqlite3_finalize(count);
-  sqlite3_close(db);
+  auto store = OpenOrDie(path);
+  EXPECT_EQ(IncrementWithin(*store, "/login", kT0 + 1, two_per_minute).status().code(),
+            StatusCode::kResourceExhausted);
+}
+
+TEST(SqliteStore, EndedRateLimitWindowsAreDeletedFromTheFile) {
+  TempDir dir;
+  std::string path = dir.path() + "/windows.db";
+  auto store = OpenOrDie(path);
+  const RateLimit per_second{1, 1};
+  ASSERT_TRUE(IncrementWithin(*store, "/a", kT0, per_second).ok());
+  EXPECT_EQ(Column(path, "SELECT route FROM rate_windows"), std::vector<std::string>{"/a"});
+  ASSERT_TRUE(IncrementWithin(*store, "/b", kT0 + kRateWindowSweepMillis, per_second).ok());
+  EXPECT_EQ(Column(path, "SELECT route FROM rate_windows"), std::vector<std::string>{"/b"});
+  EXPECT_EQ(GetNow(*store, "/a")->count, 1);  // its count stays
 }
 
 TEST(SqliteStore, RefusesANegativeRouteBound) {
   TempDir dir;
-  EXPECT_EQ(SqliteStore::Open(dir.path() + "/x.db", nullptr, -1).status().code(),
+  EXPECT_EQ(SqliteStore::Open(dir.path() + "/x.db", {.max_routes = -1}).status().code(),
             StatusCode::kInvalidArgument);
+}
+
+TEST(SqliteStore, RefusesAnInMemoryDatabaseWhoseCountsWouldNotSurvive) {
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(":memory:");
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("file"), std::string::npos);
 }
 
 TEST(SqliteStore, RefusesADatabaseFromANewerVersion) {
   TempDir dir;
   std::string path = dir.path() + "/future.db";
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    std::string pragma =
-        "PRAGMA user_version = " + std::to_string(sqlite::LatestSchemaVersion() + 1);
-    ExecOrFail(db, pragma.c_str());
-    sqlite3_close(db);
-  }
+  std::string pragma = "PRAGMA user_version = " + std::to_string(sqlite::LatestSchemaVersion() + 1);
+  ExecOrFail(path, pragma.c_str());
   Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path);
   ASSERT_FALSE(store.ok());
   EXPECT_NE(store.status().message().find("newer"), std::string::npos);
+}
+
+TEST(SqliteStore, RefusesAnotherProgramsDatabaseAndLeavesItAsItWas) {
+  TempDir dir;
+  std::string path = dir.path() + "/theirs.db";
+  ExecOrFail(path,
+             "CREATE TABLE invoices (id INTEGER PRIMARY KEY); INSERT INTO invoices VALUES (7);");
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("another program"), std::string::npos);
+  EXPECT_EQ(Column(path, "SELECT name FROM sqlite_schema WHERE type = 'table'"),
+            std::vector<std::string>{"invoices"});
+  EXPECT_EQ(Column(path, "PRAGMA user_version"), std::vector<std::string>{"0"});
 }
 
 TEST(SqliteStore, RefusesAFileThatIsNotADatabase) {
@@ -195,55 +300,142 @@ TEST(SqliteStore, RefusesAPathItCannotCreate) {
   EXPECT_FALSE(SqliteStore::Open("/nonexistent-dir/for/sure/x.db").ok());
 }
 
-TEST(SqliteStore, ACountAtItsMaximumIsRefusedAndOtherHitsInTheBatchStillCount) {
+TEST(SqliteStore, RefusesAReadOnlyFileAtOpenInsteadOfFailingEveryHit) {
+  TempDir dir;
+  testing::SmallFilesystem disk(dir.path() + "/ro", 2);
+  if (!disk.mounted()) GTEST_SKIP() << disk.error();
+  const std::string path = disk.dir() + "/counts.db";
+  { ASSERT_TRUE(IncrementAndWait(*OpenOrDie(path), "/a", kT0).ok()); }
+  ASSERT_TRUE(disk.SetReadOnly(true));
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path);
+  ASSERT_TRUE(disk.SetReadOnly(false));
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("read-only"), std::string::npos)
+      << store.status().message();
+}
+
+TEST(SqliteStore, ACountAtItsMaximumIsRefusedAndOtherHitsStillCount) {
   TempDir dir;
   std::string path = dir.path() + "/max.db";
-  auto store = std::move(SqliteStore::Open(path)).value();
-  ASSERT_TRUE(IncrementAndWait(*store, "/full", kT0).ok());
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ExecOrFail(db, "UPDATE counters SET count = 9223372036854775807 WHERE route = '/full'");
-    sqlite3_close(db);
-  }
-  std::promise<Result<CountedHit>> full, other;
-  store->Increment("/full", kT0, std::nullopt,
-                   [&](Result<CountedHit> r) { full.set_value(std::move(r)); });
-  store->Increment("/other", kT0, std::nullopt,
-                   [&](Result<CountedHit> r) { other.set_value(std::move(r)); });
-  EXPECT_EQ(full.get_future().get().status().code(), StatusCode::kOutOfRange);
-  EXPECT_EQ(other.get_future().get()->stats.count, 1);
-  EXPECT_EQ(store->Get("/full")->count, std::numeric_limits<std::int64_t>::max());
+  { ASSERT_TRUE(IncrementAndWait(*OpenOrDie(path), "/full", kT0).ok()); }
+  ExecOrFail(path, "UPDATE counters SET count = 9223372036854775807 WHERE route = '/full'");
+  auto store = OpenOrDie(path);
+  EXPECT_EQ(IncrementAndWait(*store, "/full", kT0).status().code(), StatusCode::kOutOfRange);
+  EXPECT_EQ(IncrementAndWait(*store, "/other", kT0)->count, 1);
+  EXPECT_EQ(GetNow(*store, "/full")->count, std::numeric_limits<std::int64_t>::max());
+}
+
+TEST(SqliteStore, AHitRefusedAtItsMaximumCountTakesNoPlaceInItsRateWindow) {
+  TempDir dir;
+  std::string path = dir.path() + "/max.db";
+  { ASSERT_TRUE(IncrementAndWait(*OpenOrDie(path), "/full", kT0).ok()); }
+  ExecOrFail(path, "UPDATE counters SET count = 9223372036854775807 WHERE route = '/full'");
+  auto store = OpenOrDie(path);
+  const RateLimit one_per_minute{1, 60};
+  EXPECT_EQ(IncrementWithin(*store, "/full", kT0, one_per_minute).status().code(),
+            StatusCode::kOutOfRange);
+  ASSERT_TRUE(IncrementAndWait(*store, "/other", kT0).ok());  // commits a batch
+  EXPECT_TRUE(Column(path, "SELECT route FROM rate_windows").empty());
 }
 
 TEST(SqliteStore, HitsAfterCloseAreRefusedNotLost) {
   TempDir dir;
-  auto store = std::move(SqliteStore::Open(dir.path() + "/closed.db")).value();
+  auto store = OpenOrDie(dir.path() + "/closed.db");
   store->Close();
   EXPECT_EQ(IncrementAndWait(*store, "/a", kT0).status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(GetNow(*store, "/a").status().code(), StatusCode::kUnavailable);
 }
 
-TEST(SqliteStore, CloseCommitsEveryQueuedHit) {
+TEST(SqliteStore, CloseCommitsEveryCountedHit) {
   TempDir dir;
   std::string path = dir.path() + "/flush.db";
   std::atomic<int> acknowledged{0};
   {
-    auto store = std::move(SqliteStore::Open(path)).value();
+    auto store = OpenOrDie(path);
     for (int i = 0; i < 3000; ++i) {
-      store->Increment("/q", kT0, std::nullopt,
+      store->Increment(Hit{"/q", kT0, std::nullopt}, kNoDeadline,
                        [&](Result<CountedHit> r) { acknowledged += r.ok() ? 1 : 0; });
     }
   }
   EXPECT_EQ(acknowledged.load(), 3000);
-  auto store = std::move(SqliteStore::Open(path)).value();
-  EXPECT_EQ(store->Get("/q")->count, 3000);
+  auto store = OpenOrDie(path);
+  EXPECT_EQ(GetNow(*store, "/q")->count, 3000);
+}
+
+TEST(SqliteStore, ABatchOfHitsIsAnsweredInOnePostToTheExecutor) {
+  TempDir dir;
+  CountingExecutor executor;
+  Metrics metrics;
+  auto store = OpenOrDie(dir.path() + "/batch.db", {.metrics = &metrics, .executor = &executor});
+  constexpr int kHits = 200;
+  std::atomic<int> on_executor{0};
+  std::vector<std::future<Result<CountedHit>>> answers;
+  {
+    // Counted in a burst, as hits arriving in one round of an event loop: the writer is woken
+    // through the executor, after them.
+    std::vector<std::promise<Result<CountedHit>>> promises(kHits);
+    for (auto& promise : promises) answers.push_back(promise.get_future());
+    executor.Post([&] {
+      for (auto& promise : promises) {
+        store->Increment(Hit{"/b", kT0, std::nullopt}, kNoDeadline,
+                         [&promise, &executor, &on_executor](Result<CountedHit> hit) {
+                           on_executor += executor.OnItsThread() ? 1 : 0;
+                           promise.set_value(std::move(hit));
+                         });
+      }
+    });
+    for (auto& answer : answers) ASSERT_TRUE(answer.get().ok());
+  }
+  EXPECT_EQ(on_executor.load(), kHits);
+  // One post ran the burst; each commit took at most one more to wake the writer and one to
+  // answer all its hits. The writer wakes after the burst, so one commit usually holds it all.
+  store.reset();
+  const std::string text = metrics.RenderPrometheus();
+  const std::size_t at = text.find("hitcounter_store_commit_batch_hits_count ");
+  ASSERT_NE(at, std::string::npos);
+  const int commits = std::stoi(text.substr(at + 41));
+  EXPECT_LE(commits, 2);
+  EXPECT_LE(executor.posts(), 1 + 2 * commits);
+}
+
+TEST(SqliteStore, ReadsAnswerWhileAnotherProgramHoldsTheWriteLock) {
+  TempDir dir;
+  std::string path = dir.path() + "/locked.db";
+  auto store = OpenOrDie(path);
+  ASSERT_TRUE(IncrementAndWait(*store, "/a", kT0).ok());
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+
+  std::promise<Result<CountedHit>> waiting;
+  store->Increment(Hit{"/a", kT0, std::nullopt}, kNoDeadline,
+                   [&](Result<CountedHit> hit) { waiting.set_value(std::move(hit)); });
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(GetNow(*store, "/a")->count, 1) << "reads see committed hits only";
+  EXPECT_EQ(ListNow(*store, StatsQuery{})->routes.size(), 1u);
+  EXPECT_TRUE(HealthNow(*store).ok()) << "a commit waiting briefly is not a failure";
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(500));
+
+  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  Result<CountedHit> hit = waiting.get_future().get();
+  ASSERT_TRUE(hit.ok()) << hit.status().message();
+  EXPECT_EQ(hit->stats.count, 2);
+}
+
+TEST(SqliteStore, ReadsPastTheirDeadlineAreRefusedNotLeftWaiting) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path() + "/late.db");
+  const Deadline passed = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  EXPECT_EQ(GetNow(*store, "/a", passed).status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(ListNow(*store, StatsQuery{}, passed).status().code(), StatusCode::kUnavailable);
 }
 
 TEST(SqliteStore, RecordsEachGroupCommitIntoTheMetrics) {
   TempDir dir;
   Metrics metrics;
   {
-    auto store = std::move(SqliteStore::Open(dir.path() + "/metrics.db", &metrics)).value();
+    auto store = OpenOrDie(dir.path() + "/metrics.db", {.metrics = &metrics});
     for (int i = 0; i < 3; ++i) ASSERT_TRUE(IncrementAndWait(*store, "/m", kT0).ok());
   }
   std::string text = metrics.RenderPrometheus();
@@ -252,8 +444,19 @@ TEST(SqliteStore, RecordsEachGroupCommitIntoTheMetrics) {
   EXPECT_NE(text.find("hitcounter_store_errors_total 0\n"), std::string::npos);
 }
 
+// Health as a load balancer polls it: OK within `limit`, or the last answer.
+Status HealthWithin(Store& store, std::chrono::milliseconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  Status health = HealthNow(store);
+  while (!health.ok() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    health = HealthNow(store);
+  }
+  return health;
+}
+
 // A full disk refuses hits with kInsufficientSpace and makes CheckHealth fail; once space is
-// free, CheckHealth is OK again before any hit comes (a load balancer that took the server out
+// free, health turns OK again before any hit comes (a load balancer that took the server out
 // of rotation would send none), and counting continues from the last acknowledged count.
 TEST(SqliteStore, AFullDiskRefusesHitsAndHealthRecoversWithoutAHitOnceSpaceIsFree) {
   TempDir dir;
@@ -261,18 +464,17 @@ TEST(SqliteStore, AFullDiskRefusesHitsAndHealthRecoversWithoutAHitOnceSpaceIsFre
   if (!disk.mounted()) GTEST_SKIP() << disk.error();
   Metrics metrics;
   {
-    auto store = std::move(SqliteStore::Open(disk.dir() + "/full.db", &metrics)).value();
+    auto store = OpenOrDie(disk.dir() + "/full.db", {.metrics = &metrics});
     ASSERT_TRUE(IncrementAndWait(*store, "/f", kT0).ok());
     ASSERT_GT(disk.FillUp(), 0);
     Result<RouteStats> refused = IncrementAndWait(*store, "/f", kT0);
     EXPECT_EQ(refused.status().code(), StatusCode::kInsufficientSpace)
         << refused.status().message();
-    EXPECT_EQ(store->CheckHealth().code(), StatusCode::kInsufficientSpace);
-    EXPECT_EQ(store->CheckHealth().code(), StatusCode::kInsufficientSpace);  // still full
-    EXPECT_EQ(store->Get("/f")->count, 1);
+    EXPECT_EQ(HealthNow(*store).code(), StatusCode::kInsufficientSpace);
+    EXPECT_EQ(GetNow(*store, "/f")->count, 1);
 
     ASSERT_TRUE(disk.Free());
-    Status health = store->CheckHealth();
+    Status health = HealthWithin(*store, 5 * kProbeInterval);
     EXPECT_TRUE(health.ok()) << health.message();
     Result<RouteStats> counted = IncrementAndWait(*store, "/f", kT0);
     ASSERT_TRUE(counted.ok()) << counted.status().message();
@@ -282,6 +484,50 @@ TEST(SqliteStore, AFullDiskRefusesHitsAndHealthRecoversWithoutAHitOnceSpaceIsFre
   std::string text = metrics.RenderPrometheus();
   EXPECT_NE(text.find("hitcounter_store_commit_batch_hits_sum 3\n"), std::string::npos) << text;
   EXPECT_NE(text.find("hitcounter_store_errors_total 1\n"), std::string::npos) << text;
+}
+
+// Many clients keep counting while the disk fills up: whatever was refused, every count that was
+// acknowledged is at most what the file holds, and the highest acknowledged count of each route
+// is exactly what it holds (a failed commit undoes the hits counted on top of it in memory).
+TEST(SqliteStore, NoHitIsAcknowledgedWithACountTheFileDoesNotHold) {
+  TempDir dir;
+  testing::SmallFilesystem disk(dir.path() + "/small", 2);
+  if (!disk.mounted()) GTEST_SKIP() << disk.error();
+  const std::string path = disk.dir() + "/race.db";
+  constexpr int kClients = 8;
+  std::mutex mutex;
+  std::map<std::string, std::int64_t> highest;
+  int refused = 0;
+  {
+    auto store = OpenOrDie(path);
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> clients;
+    for (int c = 0; c < kClients; ++c) {
+      clients.emplace_back([&, c] {
+        for (int i = 0; !stop; ++i) {
+          std::string route = "/r/" + std::to_string((c * 7 + i) % 50) + std::string(200, 'x');
+          Result<RouteStats> hit = IncrementAndWait(*store, route, kT0 + i);
+          std::lock_guard lock(mutex);
+          if (hit.ok()) {
+            highest[route] = std::max(highest[route], hit->count);
+          } else {
+            ++refused;
+          }
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    (void)disk.FillUp();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    stop = true;
+    for (std::thread& client : clients) client.join();
+  }
+  EXPECT_GT(refused, 0) << "the disk never filled up";
+  ASSERT_TRUE(disk.Free());
+  auto reader = std::move(ReadOnlySqliteStore::Open(path)).value();
+  for (const auto& [route, count] : highest) {
+    EXPECT_EQ(GetNow(*reader, route)->count, count) << route;
+  }
 }
 
 }  // namespace

@@ -78,7 +78,7 @@ TEST(Lifecycle, AccessLogWritesOneJsonLinePerRequest) {
   HttpClient client("127.0.0.1", server.port());
   client.Get("/logged?secret=1");
   std::optional<std::string> line =
-      server.process().WaitForLine("\"target\":\"/logged", std::chrono::seconds(10));
+      server.process().WaitForLine("\"route\":\"/logged", std::chrono::seconds(10));
   ASSERT_TRUE(line);
   rapidjson::Document doc;
   doc.Parse(line->c_str());

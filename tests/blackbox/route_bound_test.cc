@@ -15,7 +15,10 @@ class RouteBoundTest : public BlackBoxTest {
     if (External()) GTEST_SKIP() << "starts servers with bounds of their own";
   }
 
+  // A server on this test's store with --max-routes. The fixture's server is stopped first: a
+  // SQLite file has one owner.
   std::unique_ptr<ServerProcess> BoundedServer(int max_routes) {
+    server_.reset();
     std::vector<std::string> args = ServerArgs();
     args.insert(args.end(), {"--max-routes", std::to_string(max_routes)});
     auto server = std::make_unique<ServerProcess>(store_, args);
@@ -47,17 +50,18 @@ TEST_F(RouteBoundTest, PastTheBoundANewRouteGets507AndKnownRoutesKeepCounting) {
   EXPECT_EQ(client.Get("/_health").status, 200);
 }
 
-TEST_F(RouteBoundTest, RandomPathsFromTwoServersNeverPassTheBound) {
+// On DynamoDB through two servers sharing the table; a SQLite file has one server.
+TEST_F(RouteBoundTest, RandomPathsFromConcurrentClientsNeverPassTheBound) {
   constexpr int kMaxRoutes = 10;
   constexpr int kClients = 16;
   constexpr int kPathsPerClient = 8;
   auto first = BoundedServer(kMaxRoutes);
-  auto second = BoundedServer(kMaxRoutes);
+  auto second = StoreUnderTest() == StoreKind::kSqlite ? nullptr : BoundedServer(kMaxRoutes);
   std::atomic<int> ok{0}, refused{0}, other{0};
   std::vector<std::thread> clients;
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
-      HttpClient client("127.0.0.1", (c % 2 == 0 ? first : second)->port());
+      HttpClient client("127.0.0.1", (c % 2 == 0 || !second ? first : second)->port());
       for (int i = 0; i < kPathsPerClient; ++i) {
         int status = client.Get(Route("/" + std::to_string(c) + "-" + std::to_string(i))).status;
         (status == 200 ? ok : status == 507 ? refused : other)++;

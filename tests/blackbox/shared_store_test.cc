@@ -15,7 +15,21 @@ class SharedStoreTest : public BlackBoxTest {
   }
 };
 
+TEST_F(SharedStoreTest, ASecondServerOnOneSqliteFileExitsNamingTheFileAndDynamoDb) {
+  if (StoreUnderTest() != StoreKind::kSqlite) GTEST_SKIP() << "servers share a DynamoDB table";
+  std::string output;
+  std::vector<std::string> argv = {"/bin/sh",          "-c",      "exec \"$0\" \"$@\" 2>&1",
+                                   HitcounterBinary(), "serve",   "--listen",
+                                   "127.0.0.1:0",      "--store", store_};
+  EXPECT_EQ(RunToExit(argv, &output), 1);
+  EXPECT_NE(output.find(store_.substr(std::string("sqlite:").size())), std::string::npos) << output;
+  EXPECT_NE(output.find("DynamoDB"), std::string::npos) << output;
+  ASSERT_EQ(client_->Get(Route()).status, 200) << "the first server keeps counting";
+  EXPECT_EQ(CountOf(Route()), 1);
+}
+
 TEST_F(SharedStoreTest, TwoServersOnOneStoreCountExactlyAndNeverReturnACountTwice) {
+  if (StoreUnderTest() == StoreKind::kSqlite) GTEST_SKIP() << "one server owns a SQLite file";
   constexpr int kClients = 32;
   constexpr int kHitsPerClient = 200;
   ServerProcess second(store_, ServerArgs());

@@ -214,6 +214,7 @@ class HostileSlowClientsTest : public BlackBoxTest {
   void RestartWith(const std::vector<std::string>& flags) {
     std::vector<std::string> args = ServerArgs();
     args.insert(args.end(), flags.begin(), flags.end());
+    server_.reset();  // a SQLite file has one owner
     server_ = std::make_unique<ServerProcess>(store_, args);
     ASSERT_NE(server_->port(), 0);
     port_ = server_->port();

@@ -16,6 +16,7 @@
 #include "store/dynamodb_test_support.h"
 #include "tests/lambda/lambda_package.h"
 #include "tests/lambda/runtime_api_emulator.h"
+#include "tests/support/store_calls.h"
 
 namespace hitcounter::testing {
 namespace {
@@ -132,7 +133,7 @@ class BootstrapTest : public ::testing::Test {
   // The count of `route` in the table, read straight from it; 0 when never hit.
   std::int64_t CountInTable(const std::string& route) {
     auto store = std::move(DynamoDbStore::Open(settings_)).value();
-    Result<RouteStats> stats = store->Get(route);
+    Result<RouteStats> stats = GetNow(*store, route);
     if (!stats.ok()) {
       EXPECT_EQ(stats.status().code(), StatusCode::kNotFound) << stats.status().message();
       return 0;

@@ -37,11 +37,11 @@ class RuntimeLoopTest : public ::testing::Test {
     log_ = open_memstream(&log_text_, &log_size_);
     LoopOptions options;
     options.log = log_;
-    options.set_deadline = [this](aws::Deadline deadline) {
+    store_.OnIncrement([this](const Hit&, Deadline deadline) {
       std::lock_guard lock(mutex_);
       deadlines_.push_back(deadline);
       trace_ids_.push_back(std::getenv("_X_AMZN_TRACE_ID") ? std::getenv("_X_AMZN_TRACE_ID") : "");
-    };
+    });
     loop_ = std::async(std::launch::async,
                        [this, options] { return RunLoop(*runtime_, service_, options); });
   }
@@ -71,7 +71,7 @@ class RuntimeLoopTest : public ::testing::Test {
   char* log_text_ = nullptr;
   std::size_t log_size_ = 0;
   std::mutex mutex_;
-  std::vector<aws::Deadline> deadlines_;
+  std::vector<Deadline> deadlines_;
   std::vector<std::string> trace_ids_;
 };
 

@@ -1,12 +1,15 @@
-// A Store kept in memory, for unit tests of the core. Not durable, not for production.
-// It can be told to fail, to test how the core reports store errors.
+// A Store kept in memory, for unit tests of the core. Not durable, not for production. Every
+// call answers before it returns, on the caller's thread. It can be told to fail, or to throw,
+// to test how the core reports store errors.
 #ifndef HITCOUNTER_TESTS_SUPPORT_MEMORY_STORE_H_
 #define HITCOUNTER_TESTS_SUPPORT_MEMORY_STORE_H_
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 
 #include "hitcounter/store.h"
 
@@ -20,13 +23,68 @@ class MemoryStore final : public Store {
     failure_ = std::move(status);
   }
 
-  void Increment(std::string route, UnixMillis now, std::optional<RateLimit> limit,
-                 IncrementCallback done) override {
-    Result<CountedHit> result = IncrementLocked(std::move(route), now, limit);
+  // Every later call throws std::runtime_error (after taking its callback), or stops to.
+  void Throw(bool on) {
+    std::lock_guard lock(mutex_);
+    throw_ = on;
+  }
+
+  // Called with every hit and its deadline, on the caller's thread, before it is counted.
+  void OnIncrement(std::function<void(const Hit&, Deadline)> observer) {
+    std::lock_guard lock(mutex_);
+    on_increment_ = std::move(observer);
+  }
+
+  void Increment(Hit hit, Deadline deadline, IncrementCallback done) override {
+    ThrowIfAsked();
+    std::function<void(const Hit&, Deadline)> observer;
+    {
+      std::lock_guard lock(mutex_);
+      observer = on_increment_;
+    }
+    if (observer) observer(hit, deadline);
+    Result<CountedHit> result = IncrementLocked(std::move(hit.route), hit.now, hit.limit);
     done(std::move(result));
   }
 
-  Result<RouteStats> Get(const std::string& route) override {
+  void Get(std::string route, Deadline, GetCallback done) override {
+    ThrowIfAsked();
+    done(GetLocked(route));
+  }
+
+  void List(StatsQuery query, Deadline, ListCallback done) override {
+    ThrowIfAsked();
+    done(ListLocked(query));
+  }
+
+  void CheckHealth(Deadline, HealthCallback done) override {
+    ThrowIfAsked();
+    Status health;
+    {
+      std::lock_guard lock(mutex_);
+      health = failure_;
+    }
+    done(std::move(health));
+  }
+
+  // Puts a route at a given count (to test overflow).
+  void Seed(RouteStats stats) {
+    std::lock_guard lock(mutex_);
+    routes_[stats.route] = stats;
+  }
+
+ private:
+  struct Window {
+    UnixMillis start = 0;
+    std::int64_t hits = 0;
+  };
+
+  void ThrowIfAsked() {
+    std::lock_guard lock(mutex_);
+    if (throw_) throw std::runtime_error("the memory store was told to throw");
+  }
+
+  Result<RouteStats> GetLocked(const std::string& route) {
     std::lock_guard lock(mutex_);
     if (!failure_.ok()) return failure_;
     auto it = routes_.find(route);
@@ -34,7 +92,7 @@ class MemoryStore final : public Store {
     return it->second;
   }
 
-  Result<StatsPage> List(const StatsQuery& query) override {
+  Result<StatsPage> ListLocked(const StatsQuery& query) {
     std::lock_guard lock(mutex_);
     if (!failure_.ok()) return failure_;
     std::vector<RouteStats> all;
@@ -66,23 +124,6 @@ class MemoryStore final : public Store {
     return page;
   }
 
-  Status CheckHealth() override {
-    std::lock_guard lock(mutex_);
-    return failure_;
-  }
-
-  // Puts a route at a given count (to test overflow).
-  void Seed(RouteStats stats) {
-    std::lock_guard lock(mutex_);
-    routes_[stats.route] = stats;
-  }
-
- private:
-  struct Window {
-    UnixMillis start = 0;
-    std::int64_t hits = 0;
-  };
-
   Result<CountedHit> IncrementLocked(std::string route, UnixMillis now,
                                      const std::optional<RateLimit>& limit) {
     std::lock_guard lock(mutex_);
@@ -107,6 +148,8 @@ class MemoryStore final : public Store {
   std::map<std::string, RouteStats> routes_;
   std::map<std::string, Window> windows_;
   Status failure_;
+  bool throw_ = false;
+  std::function<void(const Hit&, Deadline)> on_increment_;
 };
 
 }  // namespace hitcounter::testing

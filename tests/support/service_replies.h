@@ -8,6 +8,7 @@
 
 #include "hitcounter/service.h"
 #include "hitcounter/store.h"
+#include "tests/support/store_calls.h"
 
 namespace hitcounter::testing {
 
@@ -21,7 +22,7 @@ inline std::string HeaderOf(const Response& response, std::string_view name) {
 
 // The count of `route` in `store`; 0 when it was never hit or the store fails.
 inline std::int64_t CountIn(Store& store, const std::string& route) {
-  Result<RouteStats> stats = store.Get(route);
+  Result<RouteStats> stats = GetNow(store, route);
   return stats.ok() ? stats->count : 0;
 }
 

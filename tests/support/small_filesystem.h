@@ -64,6 +64,13 @@ class SmallFilesystem {
   // Deletes the filler file: its space is free again. False when there was none.
   bool Free() { return unlink(FillerPath().c_str()) == 0; }
 
+  // Remounts the filesystem read-only (every file in it becomes unwritable, even for root),
+  // or writable again. False when the remount failed.
+  bool SetReadOnly(bool read_only) {
+    const unsigned long flags = MS_REMOUNT | MS_NOSUID | MS_NODEV | (read_only ? MS_RDONLY : 0);
+    return mount("tmpfs", dir_.c_str(), "tmpfs", flags, nullptr) == 0;
+  }
+
  private:
   std::string FillerPath() const { return dir_ + "/filler"; }
 
