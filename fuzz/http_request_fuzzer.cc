@@ -16,7 +16,6 @@
 #include <limits>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -97,10 +96,8 @@ struct Exchange {
 
 // Serialises `response` as the session writes it, parses it back, and checks it.
 std::string Wire(const Exchange& exchange, bool head, bool keep_alive) {
-  HttpResponse http_response = ToHttpResponse(exchange.response, head, keep_alive, "date");
-  std::ostringstream wire;
-  wire << http_response;
-  const std::string text = wire.str();
+  std::string text;
+  SerializeResponse(exchange.response, head, keep_alive, "date", text);
 
   http::response_parser<http::string_body> parser;
   parser.skip(head);

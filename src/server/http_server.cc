@@ -2,18 +2,10 @@
 
 #include <ctime>
 
+#include "server/http_translation.h"
 #include "server/session.h"
 
 namespace hitcounter::server {
-namespace {
-
-// Sent to a connection over the limit, without reading its request.
-constexpr std::string_view kTooManyConnections =
-    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
-    "Content-Length: 78\r\n\r\n"
-    R"({"error":"too_many_connections","message":"the server is at its connection limit"})";
-
-}  // namespace
 
 HttpServer::HttpServer(asio::io_context& io, Service& service, ServerOptions options)
     : io_(io), service_(service), options_(options), acceptor_(io), sweep_timer_(io) {
@@ -51,9 +43,13 @@ void HttpServer::OnAccept(beast::error_code ec, tcp::socket socket) {
   if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
   if (!ec) {
     if (sessions_.size() >= options_.max_connections) {
+      // Sent without reading the request: the connection is closed after it.
+      std::string refusal;
+      SerializeResponse(
+          MakeErrorResponse(503, "too_many_connections", "the server is at its connection limit"),
+          /*head=*/false, /*keep_alive=*/false, http_date_, refusal);
       beast::error_code ignored;
-      socket.write_some(asio::buffer(kTooManyConnections.data(), kTooManyConnections.size()),
-                        ignored);
+      socket.write_some(asio::buffer(refusal), ignored);
       socket.close(ignored);
       if (options_.metrics != nullptr) options_.metrics->RecordResponse(503);
     } else {

@@ -118,25 +118,36 @@ Request ToCoreRequest(const http::request<http::string_body>& request) {
   return core_request;
 }
 
-HttpResponse ToHttpResponse(Response response, bool head, bool keep_alive,
-                            std::string_view http_date) {
-  HttpResponse out;
-  out.version(11);
-  out.result(static_cast<unsigned>(response.status));
-  out.set(http::field::server, "hitcounter");
-  out.set(http::field::date, http_date);
-  if (!response.content_type.empty()) out.set(http::field::content_type, response.content_type);
-  for (auto& [name, value] : response.headers) out.insert(name, value);
+void SerializeResponse(const Response& response, bool head, bool keep_alive,
+                       std::string_view http_date, std::string& out) {
+  const auto status = static_cast<unsigned>(response.status);
+  out.clear();
+  out += "HTTP/1.1 ";
+  out += std::to_string(status);
+  out += ' ';
+  out += http::obsolete_reason(static_cast<http::status>(status));
+  out += "\r\nServer: hitcounter\r\nDate: ";
+  out += http_date;
+  if (!response.content_type.empty()) {
+    out += "\r\nContent-Type: ";
+    out += response.content_type;
+  }
+  for (const auto& [name, value] : response.headers) {
+    out += "\r\n";
+    out += name;
+    out += ": ";
+    out += value;
+  }
   // Said either way: an HTTP/1.0 client keeps the connection only when the answer says
   // keep-alive, while a 1.1 response without the header would leave it guessing.
-  out.set(http::field::connection, keep_alive ? "keep-alive" : "close");
-  if (head) {
-    out.content_length(response.body.size());
-  } else {
-    out.body() = std::move(response.body);
-    out.prepare_payload();
+  out += keep_alive ? "\r\nConnection: keep-alive" : "\r\nConnection: close";
+  const bool bodiless = status < 200 || status == 204 || status == 304;
+  if (!bodiless) {
+    out += "\r\nContent-Length: ";
+    out += std::to_string(response.body.size());
   }
-  return out;
+  out += "\r\n\r\n";
+  if (!head && !bodiless) out += response.body;
 }
 
 }  // namespace hitcounter::server

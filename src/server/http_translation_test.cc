@@ -113,22 +113,64 @@ TEST(HttpTranslationTest, TheCoreRequestHasMethodTargetAndAuthorization) {
   EXPECT_EQ(request.authorization, "Bearer t");
 }
 
-TEST(HttpTranslationTest, AnAnswerToHeadHasTheLengthButNoBody) {
+// Parses what SerializeResponse wrote, as a client would.
+http::response<http::string_body> ParseResponse(const std::string& wire, bool head) {
+  http::response_parser<http::string_body> parser;
+  parser.skip(head);
+  parser.eager(true);
+  beast::error_code ec;
+  parser.put(asio::buffer(wire), ec);
+  EXPECT_FALSE(ec) << ec.message() << "\n" << wire;
+  EXPECT_TRUE(parser.is_done()) << wire;
+  return parser.release();
+}
+
+TEST(SerializeResponse, WritesStatusFieldsAndBodyAndOnlyTheLengthForHead) {
   Response response;
   response.body = R"({"route":"/a"})";
   response.headers.emplace_back("Access-Control-Allow-Origin", "*");
-  HttpResponse head = ToHttpResponse(response, /*head=*/true, /*keep_alive=*/true, "date");
+  std::string wire;
+  SerializeResponse(response, /*head=*/true, /*keep_alive=*/true, "date", wire);
+  auto head = ParseResponse(wire, /*head=*/true);
   EXPECT_EQ(head.result_int(), 200u);
+  EXPECT_EQ(head.reason(), "OK");
   EXPECT_EQ(head[http::field::content_length], std::to_string(response.body.size()));
+  EXPECT_EQ(head[http::field::content_type], "application/json");
   EXPECT_EQ(head[http::field::access_control_allow_origin], "*");
+  EXPECT_EQ(head[http::field::server], "hitcounter");
+  EXPECT_EQ(head[http::field::date], "date");
   EXPECT_TRUE(head.body().empty());
-  EXPECT_TRUE(head.keep_alive());
+  EXPECT_EQ(wire.find("{"), std::string::npos) << "HEAD sent a body";
   EXPECT_EQ(head[http::field::connection], "keep-alive");  // for HTTP/1.0 clients too
 
-  HttpResponse get = ToHttpResponse(response, /*head=*/false, /*keep_alive=*/false, "date");
+  SerializeResponse(response, /*head=*/false, /*keep_alive=*/false, "date", wire);
+  auto get = ParseResponse(wire, /*head=*/false);
   EXPECT_EQ(get.body(), response.body);
   EXPECT_FALSE(get.keep_alive());
   EXPECT_EQ(get[http::field::connection], "close");
+}
+
+TEST(SerializeResponse, ANoContentAnswerHasNoLengthAndNoBody) {
+  Response preflight;
+  preflight.status = 204;
+  preflight.content_type.clear();
+  std::string wire;
+  SerializeResponse(preflight, false, true, "date", wire);
+  EXPECT_EQ(wire.find("Content-Length"), std::string::npos) << wire;
+  EXPECT_EQ(wire.find("Content-Type"), std::string::npos) << wire;
+  EXPECT_EQ(ParseResponse(wire, false).result_int(), 204u);
+}
+
+TEST(SerializeResponse, EveryErrorsLengthMatchesItsBody) {
+  for (int status : {400, 404, 405, 413, 414, 429, 431, 500, 501, 503, 505, 507}) {
+    Response error = MakeErrorResponse(status, "code", "a sentence with \"quotes\" and café");
+    std::string wire;
+    SerializeResponse(error, false, false, "date", wire);
+    auto parsed = ParseResponse(wire, false);
+    EXPECT_EQ(parsed.result_int(), static_cast<unsigned>(status));
+    EXPECT_EQ(parsed[http::field::content_length], std::to_string(error.body.size())) << status;
+    EXPECT_EQ(parsed.body(), error.body);
+  }
 }
 
 }  // namespace

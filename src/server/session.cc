@@ -137,10 +137,11 @@ void Session::Respond(Response response) {
     log_route_ = response.route.empty() ? "-" : std::move(response.route);
   }
   const bool head = parser_ && parser_->get().method() == http::verb::head;
-  response_ = ToHttpResponse(std::move(response), head, keep_alive_, server_.http_date());
+  SerializeResponse(response, head, keep_alive_, server_.http_date(), out_);
+  status_ = response.status;
   EnterPhase(Phase::kWriting);
-  http::async_write(
-      socket_, response_,
+  asio::async_write(
+      socket_, asio::buffer(out_),
       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnWrite(ec); });
 }
 
@@ -178,7 +179,7 @@ void Session::LogAccess() {
   json.Key("route");
   json.String(log_route_.c_str(), static_cast<rapidjson::SizeType>(log_route_.size()));
   json.Key("status");
-  json.Uint(response_.result_int());
+  json.Int(status_);
   json.Key("durationUs");
   json.Int64(duration_cast<microseconds>(steady_clock::now() - request_start_).count());
   json.EndObject();

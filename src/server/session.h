@@ -63,7 +63,8 @@ class Session : public std::enable_shared_from_this<Session> {
   HttpServer& server_;
   beast::flat_buffer buffer_{kMaxUnparsedBytes};
   std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> response_;
+  std::string out_;  // the response being written; reused, so responses allocate nothing
+  int status_ = 0;   // its status, for the access log
   Phase phase_ = Phase::kAwaitingRequest;
   SteadyTime phase_since_;
   bool request_started_ = false;  // bytes of the next request have arrived

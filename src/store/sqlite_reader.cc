@@ -1,8 +1,12 @@
 #include "store/sqlite_reader.h"
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
+#include <map>
+#include <unordered_set>
 
+#include "store/journal.h"
 #include "store/sqlite_schema.h"
 
 namespace hitcounter {
@@ -57,6 +61,45 @@ constexpr std::string_view kAfterEveryRoute = "\xFF";
 // fast ones.
 std::string_view EffectivePrefix(std::string_view prefix) { return prefix == "/" ? "" : prefix; }
 
+// Whether `a` comes before `b` in the query's order (store.h: ties by route descending, except
+// in route order).
+bool Before(const StatsQuery& query, const RouteStats& a, const RouteStats& b) {
+  switch (query.order) {
+    case StatsOrder::kByRoute:
+      return a.route < b.route;
+    case StatsOrder::kByCount:
+      return a.count != b.count ? a.count > b.count : a.route > b.route;
+    case StatsOrder::kByLastAccess:
+      break;
+  }
+  return a.last_access != b.last_access ? a.last_access > b.last_access : a.route > b.route;
+}
+
+// The same for a cursor: it stands for the route it names, with its sort key.
+bool Before(const StatsQuery& query, const StatsCursor& cursor, const RouteStats& b) {
+  return Before(query, RouteStats{cursor.route, cursor.key, 0, cursor.key}, b);
+}
+
+// The page: the first query.limit of both sorted sequences merged, and a cursor after the last
+// one when more follow.
+StatsPage MergePage(const StatsQuery& query, std::vector<RouteStats>& from_table,
+                    const std::vector<const RouteStats*>& newer) {
+  StatsPage page;
+  std::size_t t = 0, n = 0;
+  while (t < from_table.size() || n < newer.size()) {
+    const bool take_newer =
+        t == from_table.size() || (n < newer.size() && Before(query, *newer[n], from_table[t]));
+    if (page.routes.size() == query.limit) {
+      const RouteStats& last = page.routes.back();
+      const std::int64_t key = query.order == StatsOrder::kByCount ? last.count : last.last_access;
+      page.next = StatsCursor{key, last.route};
+      break;
+    }
+    page.routes.push_back(take_newer ? *newer[n++] : std::move(from_table[t++]));
+  }
+  return page;
+}
+
 RouteStats ReadRow(sqlite3_stmt* statement) {
   return RouteStats{sqlite::ColumnText(statement, 0), sqlite3_column_int64(statement, 1),
                     sqlite3_column_int64(statement, 2), sqlite3_column_int64(statement, 3)};
@@ -109,6 +152,9 @@ Status SqliteReader::Prepare() {
       {kListAllByCountSql, &list_all_by_count_},
       {kListByRouteSql, &list_by_route_},
       {kListByLastAccessSql, &list_by_last_access_},
+      {"SELECT records FROM journal ORDER BY seq", &journal_},
+      {"BEGIN", &begin_},
+      {"COMMIT", &end_},
   };
   for (const Wanted& w : wanted) {
     Result<sqlite::Statement> statement = sqlite::Prepare(db_.get(), w.sql);
@@ -141,9 +187,22 @@ Result<RouteStats> SqliteReader::Get(std::string_view route, Deadline deadline) 
   return ReadRow(statement);
 }
 
-Result<StatsPage> SqliteReader::List(const StatsQuery& query, Deadline deadline) {
+Result<StatsPage> SqliteReader::List(const StatsQuery& query, Deadline deadline,
+                                     const std::vector<RouteStats>& overlay) {
   LimitTo(deadline);
   const std::string_view prefix = EffectivePrefix(query.prefix);
+  std::unordered_set<std::string_view> overlaid;
+  std::vector<const RouteStats*> newer;  // the overlay's records this page may show
+  for (const RouteStats& stats : overlay) {
+    overlaid.insert(stats.route);
+    if (std::string_view(stats.route).starts_with(prefix) &&
+        (!query.after || Before(query, *query.after, stats))) {
+      newer.push_back(&stats);
+    }
+  }
+  std::sort(newer.begin(), newer.end(),
+            [&query](const RouteStats* a, const RouteStats* b) { return Before(query, *a, *b); });
+
   sqlite3_stmt* statement = list_by_last_access_.get();
   if (query.order == StatsOrder::kByRoute) statement = list_by_route_.get();
   if (query.order == StatsOrder::kByCount) {
@@ -161,21 +220,54 @@ Result<StatsPage> SqliteReader::List(const StatsQuery& query, Deadline deadline)
            query.after                           ? std::string_view(query.after->route)
            : query.order == StatsOrder::kByRoute ? std::string_view()
                                                  : kAfterEveryRoute);
-  // One row more than asked, to know whether another page follows.
-  sqlite3_bind_int64(statement, 5, static_cast<sqlite3_int64>(query.limit) + 1);
-  StatsPage page;
+  // One row more than asked, to know whether another page follows, and room for the table's
+  // stale rows of overlaid routes, which are skipped.
+  sqlite3_bind_int64(statement, 5, static_cast<sqlite3_int64>(query.limit + 1 + overlaid.size()));
+  std::vector<RouteStats> from_table;
+  int code = SQLITE_DONE;
+  while (from_table.size() <= query.limit && (code = sqlite3_step(statement)) == SQLITE_ROW) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
+    const std::string_view route(text == nullptr ? "" : text,
+                                 static_cast<std::size_t>(sqlite3_column_bytes(statement, 0)));
+    if (!overlaid.contains(route)) from_table.push_back(ReadRow(statement));
+  }
+  if (from_table.size() <= query.limit && code != SQLITE_DONE) {
+    return Failure(code, "cannot list the routes");
+  }
+  return MergePage(query, from_table, newer);
+}
+
+Result<std::vector<RouteStats>> SqliteReader::ReadJournal() {
+  std::map<std::string, RouteStats, std::less<>> latest;
+  sqlite3_stmt* statement = journal_.get();
+  ResetOnExit reset(statement);
   int code;
   while ((code = sqlite3_step(statement)) == SQLITE_ROW) {
-    if (page.routes.size() == query.limit) {
-      const RouteStats& last = page.routes.back();
-      std::int64_t key = query.order == StatsOrder::kByCount ? last.count : last.last_access;
-      page.next = StatsCursor{key, last.route};
-      break;
-    }
-    page.routes.push_back(ReadRow(statement));
+    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(statement, 0));
+    const std::string_view blob(bytes == nullptr ? "" : bytes,
+                                static_cast<std::size_t>(sqlite3_column_bytes(statement, 0)));
+    Status read = ReadJournalRecords(blob, [&latest](const JournalRecord& record) {
+      latest[std::string(record.route)] = RouteStats{std::string(record.route), record.count,
+                                                     record.first_seen, record.last_access};
+    });
+    if (!read.ok()) return read;
   }
-  if (code != SQLITE_ROW && code != SQLITE_DONE) return Failure(code, "cannot list the routes");
-  return page;
+  if (code != SQLITE_DONE) return Failure(code, "cannot read the journal");
+  std::vector<RouteStats> records;
+  records.reserve(latest.size());
+  for (auto& [route, stats] : latest) records.push_back(std::move(stats));
+  return records;
+}
+
+Status SqliteReader::BeginRead() {
+  int code = sqlite3_step(begin_.get());
+  sqlite3_reset(begin_.get());
+  return code == SQLITE_DONE ? Status::Ok() : Failure(code, "cannot begin a read");
+}
+
+void SqliteReader::EndRead() {
+  (void)sqlite3_step(end_.get());
+  sqlite3_reset(end_.get());
 }
 
 }  // namespace hitcounter

@@ -1,9 +1,11 @@
 // SqliteReader: the read side of a hitcounter SQLite file — one route, or a page of a listing —
 // on a read-only connection of its own.
 //
-// WAL lets it read while a writer commits; it sees committed hits only. Each read may be given a
-// deadline, which SQLite's progress handler enforces inside the query, so a slow listing over a
-// big table is cut short instead of holding its thread.
+// WAL lets it read while a writer commits; it sees committed hits only. Committed records that
+// the writer has not folded into `counters` yet (the journal, journal.h) are passed in as an
+// overlay: a listing answers from them where they name a route and from the table elsewhere.
+// Each read may be given a deadline, which SQLite's progress handler enforces inside the query,
+// so a slow listing over a big table is cut short instead of holding its thread.
 //
 // Not thread-safe: one thread at a time (the SQLite store's reader thread, or a CLI command).
 #ifndef HITCOUNTER_STORE_SQLITE_READER_H_
@@ -12,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hitcounter/store.h"
 #include "store/sqlite_handle.h"
@@ -29,12 +32,21 @@ class SqliteReader {
   // build reads.
   static Result<std::unique_ptr<SqliteReader>> Open(const std::string& path);
 
-  // The record of `route`; kNotFound when it was never hit.
+  // The record of `route` in `counters`; kNotFound when it has none.
   Result<RouteStats> Get(std::string_view route, Deadline deadline = kNoDeadline);
 
   // One page of routes, in the query's order (see store.h), each page costing the same
-  // wherever it starts (keyset pagination on the table's indexes).
-  Result<StatsPage> List(const StatsQuery& query, Deadline deadline = kNoDeadline);
+  // wherever it starts (keyset pagination on the table's indexes). `overlay` holds newer
+  // records of some routes (any order, any prefix): they replace the table's.
+  Result<StatsPage> List(const StatsQuery& query, Deadline deadline = kNoDeadline,
+                         const std::vector<RouteStats>& overlay = {});
+
+  // The journal's records, the latest of each route (for readers outside the store, which
+  // has them in memory). Read within the same read transaction as the listing it overlays
+  // (BeginRead/EndRead), so that a batch folded in between is not missed.
+  Result<std::vector<RouteStats>> ReadJournal();
+  Status BeginRead();
+  void EndRead();
 
  private:
   explicit SqliteReader(sqlite::Database db);
@@ -51,6 +63,9 @@ class SqliteReader {
   sqlite::Statement list_all_by_count_;
   sqlite::Statement list_by_route_;
   sqlite::Statement list_by_last_access_;
+  sqlite::Statement journal_;
+  sqlite::Statement begin_;
+  sqlite::Statement end_;
 };
 
 }  // namespace hitcounter

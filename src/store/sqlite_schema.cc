@@ -52,6 +52,14 @@ constexpr std::array kMigrations = {
       DROP TRIGGER counters_delete_removes_a_route;
       DROP TABLE route_total;
     )sql",
+    // 6: the journal (journal.h): one row per committed batch, the records it changed, until
+    // the store folds them into `counters`.
+    R"sql(
+      CREATE TABLE journal (
+        seq     INTEGER PRIMARY KEY,  -- the batch's place in the order of commits
+        records BLOB    NOT NULL
+      );
+    )sql",
 };
 
 // Whether a database of schema version 0 holds tables: then another program made it, and

@@ -7,6 +7,7 @@
 #include <limits>
 #include <utility>
 
+#include "store/journal.h"
 #include "store/sqlite_schema.h"
 
 namespace hitcounter {
@@ -16,8 +17,12 @@ using sqlite::BindText;
 using sqlite::ErrorStatus;
 using SteadyClock = std::chrono::steady_clock;
 
-// A batch writes each changed record whole: the store owns the file, so what memory holds is
-// what the row must say, and no read-back is needed.
+constexpr std::string_view kAppendJournalSql = "INSERT INTO journal (seq, records) VALUES (?1, ?2)";
+constexpr std::string_view kTrimJournalSql = "DELETE FROM journal WHERE seq < ?1";
+constexpr std::string_view kLoadJournalSql = "SELECT seq, records FROM journal ORDER BY seq";
+
+// A fold writes each record whole: the store owns the file, so what the journal says is what
+// the row must say, and no read-back is needed.
 constexpr std::string_view kUpsertRouteSql = R"sql(
   INSERT INTO counters (route, count, first_seen, last_access) VALUES (?1, ?2, ?3, ?4)
   ON CONFLICT (route) DO UPDATE SET count = excluded.count, last_access = excluded.last_access
@@ -50,9 +55,10 @@ std::string ProbeSql() {
 // Steps a statement that returns no rows, and resets it.
 Status Step(sqlite3* db, sqlite3_stmt* statement, std::string_view what) {
   int code = sqlite3_step(statement);
+  // The error is read before the reset, which clears it.
+  Status status = code == SQLITE_DONE ? Status::Ok() : ErrorStatus(db, code, what);
   sqlite3_reset(statement);
-  if (code != SQLITE_DONE) return ErrorStatus(db, code, what);
-  return Status::Ok();
+  return status;
 }
 
 Status RunPragma(sqlite3* db, const char* pragma) {
@@ -101,28 +107,50 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
   }
   Result<std::unique_ptr<SqliteReader>> reader = SqliteReader::Open(path);
   if (!reader.ok()) return reader.status();
+  Result<sqlite::Database> checkpointer = sqlite::Open(path, /*read_only=*/false);
+  if (!checkpointer.ok()) return checkpointer.status();
+  // A connection checkpoints a WAL only once it has opened it, by reading.
+  if (Status wal = RunPragma(checkpointer->get(), "PRAGMA journal_mode"); !wal.ok()) return wal;
 
-  std::unique_ptr<SqliteStore> store(new SqliteStore(
-      std::move(lock).value(), std::move(writer).value(), std::move(reader).value(), options));
+  std::unique_ptr<SqliteStore> store(
+      new SqliteStore(std::move(lock).value(), std::move(writer).value(),
+                      std::move(checkpointer).value(), std::move(reader).value(), options));
   if (Status prepared = store->PrepareStatements(); !prepared.ok()) return prepared;
   if (Status loaded = store->LoadRecords(); !loaded.ok()) {
     return Status::Unavailable("cannot read " + path + ": " + loaded.message());
   }
-  // Proves the file can be written now, rather than refusing every hit later.
-  if (Status probed = store->WriteBatch({}, 0, /*probe=*/true); !probed.ok()) {
-    return Status::Unavailable("cannot write " + path + ": " + probed.message());
+  // Folds what a crash left in the journal, and proves the file can be written now rather than
+  // refusing every hit later.
+  if (Status replayed = store->ReplayJournal(); !replayed.ok()) {
+    return Status::Unavailable("cannot write " + path + ": " + replayed.message());
   }
   store->StartThreads();
   return store;
 }
 
-SqliteStore::SqliteStore(FileLock lock, sqlite::Database writer,
+SqliteStore::SqliteStore(FileLock lock, sqlite::Database writer, sqlite::Database checkpointer,
                          std::unique_ptr<SqliteReader> reader, SqliteOptions options)
     : lock_(std::move(lock)),
       options_(options),
       write_db_(std::move(writer)),
-      reader_(std::move(reader)) {
+      reader_(std::move(reader)),
+      checkpoint_db_(std::move(checkpointer)) {
   open_.id = next_batch_id_++;
+  // Replaces SQLite's automatic checkpoint on the writer's connection (see the header).
+  sqlite3_wal_hook(
+      write_db_.get(),
+      [](void* self, sqlite3*, const char*, int pages) {
+        auto* store = static_cast<SqliteStore*>(self);
+        if (pages >= kCheckpointPages) {
+          {
+            std::lock_guard guard(store->checkpoint_mutex_);
+            store->checkpoint_due_ = true;
+          }
+          store->checkpoint_wanted_.notify_one();
+        }
+        return SQLITE_OK;
+      },
+      this);
 }
 
 SqliteStore::~SqliteStore() { Close(); }
@@ -134,6 +162,8 @@ Status SqliteStore::PrepareStatements() {
   };
   const std::string probe_sql = ProbeSql();
   const Wanted wanted[] = {
+      {kAppendJournalSql, &append_journal_},
+      {kTrimJournalSql, &trim_journal_},
       {kUpsertRouteSql, &upsert_route_},
       {kUpsertWindowSql, &upsert_window_},
       {kSweepWindowsSql, &sweep_windows_},
@@ -183,11 +213,49 @@ Status SqliteStore::LoadRecords() {
   return Status::Ok();
 }
 
+Status SqliteStore::ReplayJournal() {
+  sqlite3* db = write_db_.get();
+  Result<sqlite::Statement> rows = sqlite::Prepare(db, kLoadJournalSql);
+  if (!rows.ok()) return rows.status();
+  std::vector<const Routes::Entry*> replayed;
+  int code;
+  while ((code = sqlite3_step(rows->get())) == SQLITE_ROW) {
+    next_seq_ = static_cast<std::uint64_t>(sqlite3_column_int64(rows->get(), 0)) + 1;
+    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(rows->get(), 1));
+    const std::string_view blob(bytes == nullptr ? "" : bytes,
+                                static_cast<std::size_t>(sqlite3_column_bytes(rows->get(), 1)));
+    Status read = ReadJournalRecords(blob, [&](const JournalRecord& journaled) {
+      Routes::Entry* entry = routes_.Insert(journaled.route).first;
+      replayed.push_back(entry);
+      Record& record = entry->value;
+      record.count = journaled.count;
+      record.first_seen = journaled.first_seen;
+      record.last_access = journaled.last_access;
+      record.window_start = journaled.window_start;
+      record.window_hits = journaled.window_hits;
+      record.window_seconds = static_cast<std::int32_t>(journaled.window_seconds);
+    });
+    if (!read.ok()) return read;
+  }
+  if (code != SQLITE_DONE) return ErrorStatus(db, code, "cannot read the journal");
+  std::sort(replayed.begin(), replayed.end());
+  replayed.erase(std::unique(replayed.begin(), replayed.end()), replayed.end());
+  Commit commit;
+  for (const Routes::Entry* entry : replayed) commit.fold.push_back(Row{entry, entry->value});
+  commit.keep_from = std::numeric_limits<std::int64_t>::max();  // the whole journal is folded
+  commit.probe = true;
+  return Write(commit);
+}
+
 void SqliteStore::StartThreads() {
   writer_ = std::thread([this] { WriterLoop(); });
   reader_thread_ = std::thread([this] {
     LowerThreadPriority(kReaderNice);
     ReaderLoop();
+  });
+  checkpointer_ = std::thread([this] {
+    LowerThreadPriority(kReaderNice);
+    CheckpointerLoop();
   });
 }
 
@@ -204,6 +272,26 @@ void SqliteStore::Close() {
   }
   read_ready_.notify_one();
   if (reader_thread_.joinable()) reader_thread_.join();
+  {
+    std::lock_guard lock(checkpoint_mutex_);
+    checkpoint_closing_ = true;
+  }
+  checkpoint_wanted_.notify_one();
+  if (checkpointer_.joinable()) checkpointer_.join();
+}
+
+void SqliteStore::CheckpointerLoop() {
+  for (;;) {
+    {
+      std::unique_lock lock(checkpoint_mutex_);
+      checkpoint_wanted_.wait(lock, [this] { return checkpoint_due_ || checkpoint_closing_; });
+      if (checkpoint_closing_) return;
+      checkpoint_due_ = false;
+    }
+    // A failure (a full disk) leaves the WAL as it is: the next one tries again.
+    (void)sqlite3_wal_checkpoint_v2(checkpoint_db_.get(), "main", SQLITE_CHECKPOINT_PASSIVE,
+                                    nullptr, nullptr);
+  }
 }
 
 std::size_t SqliteStore::RouteCount() {
@@ -322,31 +410,48 @@ void SqliteStore::WakeWriterForBatch() {
 void SqliteStore::WriterLoop() {
   for (;;) {
     Batch batch;
-    std::vector<Row> rows;
-    bool probe = false;
+    Commit commit;
+    bool closing = false;
     {
       std::unique_lock lock(mutex_);
-      auto has_work = [this] {
-        return !open_.waiters.empty() || !open_.changes.empty() || probe_wanted_ || closing_;
-      };
+      auto has_batch = [this] { return !open_.waiters.empty() || !open_.changes.empty(); };
+      auto has_work = [&] { return has_batch() || probe_wanted_ || closing_; };
       writer_waiting_ = true;
-      if (last_commit_.ok()) {
+      if (!last_commit_.ok()) {
+        // Still failing: try an empty commit now and then, so health sees the disk recover.
+        if (!writer_wakeup_->wait_for(lock, kProbeInterval, has_work)) probe_wanted_ = true;
+      } else if (!fold_queue_.empty()) {
+        // Records to fold later: wait for hits, or until the oldest is due.
+        writer_wakeup_->wait_until(lock, fold_queue_.front().since + kFoldDelay, has_work);
+      } else {
         writer_wakeup_->wait(lock, has_work);
-      } else if (!writer_wakeup_->wait_for(lock, kProbeInterval, has_work)) {
-        probe_wanted_ = true;  // still failing and idle: try an empty commit
       }
       writer_waiting_ = false;
-      if (closing_ && open_.waiters.empty() && open_.changes.empty()) return;
+      closing = closing_;
+      const bool folding = closing && last_commit_.ok() && !unfolded_.empty();
+      if (closing && !has_batch() && !folding) return;
       batch = std::exchange(open_, Batch{});
       open_.id = next_batch_id_++;
-      rows = RowsOf(batch);
-      probe = std::exchange(probe_wanted_, false);
-      commit_started_ = SteadyClock::now();
+      commit.rows = RowsOf(batch);
+      commit.probe = std::exchange(probe_wanted_, false);
     }
-    UnixMillis now = 0;
-    for (const Waiter& waiter : batch.waiters) now = std::max(now, waiter.hit.stats.last_access);
+    if (!commit.rows.empty()) commit.seq = next_seq_++;
+    PlanFold(commit, /*everything=*/closing);
+    for (const Row& row : commit.rows) {
+      commit.sweep_before = std::max(commit.sweep_before, row.record.last_access);
+    }
+    if (commit.rows.empty() && commit.fold.empty() && !commit.probe) continue;
     const auto started = SteadyClock::now();
-    Status status = WriteBatch(rows, now, probe);
+    {
+      std::lock_guard lock(mutex_);
+      commit_started_ = started;
+    }
+    Status status = Write(commit);
+    if (status.ok()) {
+      Committed(commit);
+    } else {
+      Uncommitted(commit);
+    }
     std::vector<Waiter> built_on_failure;
     {
       std::lock_guard lock(mutex_);
@@ -369,57 +474,123 @@ void SqliteStore::WriterLoop() {
   }
 }
 
-// The rows to write, copied while the mutex is held: hits of the next batch may change the
-// records as soon as it is released.
+// The records to write, copied while the mutex is held: hits of the next batch may change them
+// as soon as it is released.
 std::vector<SqliteStore::Row> SqliteStore::RowsOf(const Batch& batch) {
   std::vector<Row> rows;
   rows.reserve(batch.changes.size());
-  for (const Change& change : batch.changes) {
-    const Record& now = change.entry->value;
-    const bool window_changed = now.window_start != change.before.window_start ||
-                                now.window_hits != change.before.window_hits ||
-                                now.window_seconds != change.before.window_seconds;
-    rows.push_back(Row{change.entry->route(), now, window_changed});
-  }
+  for (const Change& change : batch.changes) rows.push_back(Row{change.entry, change.entry->value});
   return rows;
 }
 
-Status SqliteStore::WriteBatch(const std::vector<Row>& rows, UnixMillis now, bool probe) {
+void SqliteStore::PlanFold(Commit& commit, bool everything) {
+  const auto now = SteadyClock::now();
+  const bool crowded = unfolded_.size() > kMaxUnfoldedRoutes;
+  auto live = [this](const FoldTicket& ticket) {
+    auto unfolded = unfolded_.find(ticket.entry);
+    return unfolded != unfolded_.end() && unfolded->second.seq == ticket.seq;
+  };
+  while (!fold_queue_.empty() && commit.fold.size() < kMaxFoldPerCommit) {
+    const FoldTicket ticket = fold_queue_.front();
+    if (!live(ticket)) {
+      fold_queue_.pop_front();
+      continue;
+    }
+    if (!everything && !crowded && now - ticket.since < kFoldDelay) break;
+    commit.fold.push_back(Row{ticket.entry, unfolded_.at(ticket.entry).record});
+    commit.fold_tickets.push_back(ticket);
+    fold_queue_.pop_front();
+  }
+  while (!fold_queue_.empty() && !live(fold_queue_.front())) fold_queue_.pop_front();
+  // Journal rows below the oldest still unfolded (or below this commit's own) are no longer
+  // needed; with nothing unfolded left, none are.
+  std::uint64_t keep_from = std::numeric_limits<std::int64_t>::max();
+  if (!fold_queue_.empty()) keep_from = fold_queue_.front().seq;
+  if (commit.seq != 0) keep_from = std::min(keep_from, commit.seq);
+  if (keep_from > trimmed_below_) commit.keep_from = keep_from;
+}
+
+Status SqliteStore::Write(const Commit& commit) {
   sqlite3* db = write_db_.get();
   Status status = Step(db, begin_.get(), "cannot begin a transaction");
-  for (std::size_t i = 0; status.ok() && i < rows.size(); ++i) status = WriteRow(rows[i]);
-  if (status.ok() && now > 0) status = SweepEndedWindows(now);
-  if (status.ok() && probe) status = Step(db, probe_.get(), "cannot write the schema version");
+  if (status.ok() && !commit.rows.empty()) status = AppendJournal(commit);
+  for (std::size_t i = 0; status.ok() && i < commit.fold.size(); ++i) {
+    status = FoldRow(commit.fold[i]);
+  }
+  if (status.ok() && commit.keep_from != 0) {
+    sqlite3_bind_int64(trim_journal_.get(), 1, static_cast<std::int64_t>(commit.keep_from));
+    status = Step(db, trim_journal_.get(), "cannot trim the journal");
+  }
+  if (status.ok() && commit.sweep_before >= next_sweep_ && commit.sweep_before > 0) {
+    next_sweep_ = commit.sweep_before + kRateWindowSweepMillis;
+    sqlite3_bind_int64(sweep_windows_.get(), 1, commit.sweep_before);
+    status = Step(db, sweep_windows_.get(), "cannot sweep rate windows");
+  }
+  if (status.ok() && commit.probe) {
+    status = Step(db, probe_.get(), "cannot write the schema version");
+  }
   if (status.ok()) status = Step(db, commit_.get(), "cannot commit");
   if (!status.ok() && !sqlite3_get_autocommit(db)) {
     (void)Step(db, rollback_.get(), "cannot roll back");
   }
+  if (status.ok() && commit.keep_from != 0) {
+    trimmed_below_ = std::min<std::uint64_t>(commit.keep_from, next_seq_);
+  }
   return status;
 }
 
-Status SqliteStore::WriteRow(const Row& row) {
+Status SqliteStore::AppendJournal(const Commit& commit) {
+  journal_blob_.clear();
+  for (const Row& row : commit.rows) {
+    const Record& r = row.record;
+    AppendJournalRecord(JournalRecord{row.entry->route(), r.count, r.first_seen, r.last_access,
+                                      r.window_start, r.window_hits, r.window_seconds},
+                        journal_blob_);
+  }
+  sqlite3_stmt* append = append_journal_.get();
+  sqlite3_bind_int64(append, 1, static_cast<std::int64_t>(commit.seq));
+  sqlite3_bind_blob(append, 2, journal_blob_.data(), static_cast<int>(journal_blob_.size()),
+                    SQLITE_STATIC);
+  return Step(write_db_.get(), append, "cannot append to the journal");
+}
+
+Status SqliteStore::FoldRow(const Row& row) {
   sqlite3* db = write_db_.get();
   sqlite3_stmt* upsert = upsert_route_.get();
-  BindText(upsert, 1, row.route);
+  BindText(upsert, 1, row.entry->route());
   sqlite3_bind_int64(upsert, 2, row.record.count);
   sqlite3_bind_int64(upsert, 3, row.record.first_seen);
   sqlite3_bind_int64(upsert, 4, row.record.last_access);
   if (Status written = Step(db, upsert, "cannot write a count"); !written.ok()) return written;
-  if (!row.window_changed) return Status::Ok();
+  if (row.record.window_hits == 0) return Status::Ok();
   sqlite3_stmt* window = upsert_window_.get();
-  BindText(window, 1, row.route);
+  BindText(window, 1, row.entry->route());
   sqlite3_bind_int64(window, 2, row.record.window_start);
   sqlite3_bind_int64(window, 3, std::int64_t{row.record.window_seconds} * 1000);
   sqlite3_bind_int64(window, 4, row.record.window_hits);
   return Step(db, window, "cannot write a rate-limit window");
 }
 
-// At most once per kRateWindowSweepMillis, inside the batch's transaction.
-Status SqliteStore::SweepEndedWindows(UnixMillis now) {
-  if (now < next_sweep_) return Status::Ok();
-  next_sweep_ = now + kRateWindowSweepMillis;
-  sqlite3_bind_int64(sweep_windows_.get(), 1, now);
-  return Step(write_db_.get(), sweep_windows_.get(), "cannot sweep rate windows");
+void SqliteStore::Committed(const Commit& commit) {
+  std::vector<FoldTicket> tickets;
+  const auto now = SteadyClock::now();
+  {
+    std::lock_guard lock(overlay_mutex_);
+    for (const Row& row : commit.fold) unfolded_.erase(row.entry);
+    for (const Row& row : commit.rows) {
+      auto [unfolded, added] = unfolded_.try_emplace(row.entry, Unfolded{row.record, commit.seq});
+      if (added) {
+        tickets.push_back(FoldTicket{row.entry, commit.seq, now});
+      } else {
+        unfolded->second.record = row.record;
+      }
+    }
+  }
+  fold_queue_.insert(fold_queue_.end(), tickets.begin(), tickets.end());
+}
+
+void SqliteStore::Uncommitted(Commit& commit) {
+  fold_queue_.insert(fold_queue_.begin(), commit.fold_tickets.begin(), commit.fold_tickets.end());
 }
 
 void SqliteStore::Answer(std::vector<Waiter> waiters, const Status& status) {
@@ -464,9 +635,10 @@ void SqliteStore::Get(std::string route, Deadline deadline, GetCallback done) {
   EnqueueRead(
       deadline,
       [this, route = std::move(route), shared, deadline](SqliteReader& reader) {
-        Deliver([result = reader.Get(route, deadline), shared]() mutable {
-          (*shared)(std::move(result));
-        });
+        std::optional<RouteStats> overlaid = Overlaid(route);
+        Result<RouteStats> result =
+            overlaid ? Result<RouteStats>(std::move(*overlaid)) : reader.Get(route, deadline);
+        Deliver([result = std::move(result), shared]() mutable { (*shared)(std::move(result)); });
       },
       [this, shared](Status refusal) {
         Deliver([refusal = std::move(refusal), shared] { (*shared)(refusal); });
@@ -478,13 +650,38 @@ void SqliteStore::List(StatsQuery query, Deadline deadline, ListCallback done) {
   EnqueueRead(
       deadline,
       [this, query = std::move(query), shared, deadline](SqliteReader& reader) {
-        Deliver([result = reader.List(query, deadline), shared]() mutable {
-          (*shared)(std::move(result));
-        });
+        Result<StatsPage> result = reader.List(query, deadline, OverlayUnder(query.prefix));
+        Deliver([result = std::move(result), shared]() mutable { (*shared)(std::move(result)); });
       },
       [this, shared](Status refusal) {
         Deliver([refusal = std::move(refusal), shared] { (*shared)(refusal); });
       });
+}
+
+std::optional<RouteStats> SqliteStore::Overlaid(std::string_view route) {
+  const Routes::Entry* entry = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    entry = routes_.Find(route);
+  }
+  if (entry == nullptr) return std::nullopt;
+  std::lock_guard lock(overlay_mutex_);
+  auto unfolded = unfolded_.find(entry);
+  if (unfolded == unfolded_.end()) return std::nullopt;
+  const Record& r = unfolded->second.record;
+  return RouteStats{std::string(route), r.count, r.first_seen, r.last_access};
+}
+
+std::vector<RouteStats> SqliteStore::OverlayUnder(std::string_view prefix) {
+  std::vector<RouteStats> overlay;
+  std::lock_guard lock(overlay_mutex_);
+  for (const auto& [entry, unfolded] : unfolded_) {
+    const std::string_view route = entry->route();
+    if (!route.starts_with(prefix)) continue;
+    const Record& r = unfolded.record;
+    overlay.push_back(RouteStats{std::string(route), r.count, r.first_seen, r.last_access});
+  }
+  return overlay;
 }
 
 void SqliteStore::EnqueueRead(Deadline deadline, ReadJob job, std::function<void(Status)> refuse) {
@@ -534,18 +731,32 @@ void ReadOnlySqliteStore::Increment(Hit, Deadline, IncrementCallback done) {
   done(Status::Unavailable("this store was opened read-only"));
 }
 
+// Reads see the table with the journal over it, both in one read transaction.
 void ReadOnlySqliteStore::Get(std::string route, Deadline deadline, GetCallback done) {
-  Result<RouteStats> result = [&] {
+  Result<RouteStats> result = [&]() -> Result<RouteStats> {
     std::lock_guard lock(mutex_);
-    return reader_->Get(route, deadline);
+    if (Status begun = reader_->BeginRead(); !begun.ok()) return begun;
+    Result<std::vector<RouteStats>> journal = reader_->ReadJournal();
+    Result<RouteStats> read = reader_->Get(route, deadline);
+    reader_->EndRead();
+    if (!journal.ok()) return journal.status();
+    for (RouteStats& stats : journal.value()) {
+      if (stats.route == route) return std::move(stats);
+    }
+    return read;
   }();
   done(std::move(result));
 }
 
 void ReadOnlySqliteStore::List(StatsQuery query, Deadline deadline, ListCallback done) {
-  Result<StatsPage> result = [&] {
+  Result<StatsPage> result = [&]() -> Result<StatsPage> {
     std::lock_guard lock(mutex_);
-    return reader_->List(query, deadline);
+    if (Status begun = reader_->BeginRead(); !begun.ok()) return begun;
+    Result<std::vector<RouteStats>> journal = reader_->ReadJournal();
+    Result<StatsPage> page = journal.ok() ? reader_->List(query, deadline, *journal)
+                                          : Result<StatsPage>(journal.status());
+    reader_->EndRead();
+    return page;
   }();
   done(std::move(result));
 }

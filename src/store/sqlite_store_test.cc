@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/journal.h"
 #include "store/sqlite_schema.h"
 #include "tests/store_contract.h"
 #include "tests/support/small_filesystem.h"
@@ -138,11 +139,88 @@ TEST(SqliteStore, EveryAcknowledgedHitIsInTheFileWhenItIsAnswered) {
   TempDir dir;
   std::string path = dir.path() + "/durable.db";
   auto store = OpenOrDie(path);
+  auto file = std::move(ReadOnlySqliteStore::Open(path)).value();  // reads table and journal
   for (int i = 1; i <= 3; ++i) {
     ASSERT_TRUE(IncrementAndWait(*store, "/d", kT0).ok());
-    EXPECT_EQ(Column(path, "SELECT count FROM counters WHERE route = '/d'"),
-              std::vector<std::string>{std::to_string(i)});
+    EXPECT_EQ(GetNow(*file, "/d")->count, i);
+    EXPECT_EQ(ListNow(*file, StatsQuery{})->routes.at(0).count, i);
   }
+}
+
+TEST(SqliteStore, TheCountersTableCatchesUpWithinTheFoldDelay) {
+  TempDir dir;
+  std::string path = dir.path() + "/fold.db";
+  auto store = OpenOrDie(path);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(IncrementAndWait(*store, "/f", kT0).ok());
+  const auto until = std::chrono::steady_clock::now() + 5 * kFoldDelay;
+  std::vector<std::string> count;
+  while (std::chrono::steady_clock::now() < until) {
+    count = Column(path, "SELECT count FROM counters WHERE route = '/f'");
+    if (count == std::vector<std::string>{"5"}) break;
+    std::this_thread::sleep_for(kFoldDelay / 10);
+  }
+  EXPECT_EQ(count, std::vector<std::string>{"5"});
+  EXPECT_EQ(Column(path, "SELECT COUNT(*) FROM journal"), std::vector<std::string>{"0"});
+}
+
+TEST(SqliteStore, ACleanCloseFoldsTheWholeJournal) {
+  TempDir dir;
+  std::string path = dir.path() + "/close.db";
+  {
+    auto store = OpenOrDie(path);
+    for (int i = 0; i < 50; ++i)
+      ASSERT_TRUE(IncrementAndWait(*store, "/c/" + std::to_string(i % 7), kT0).ok());
+  }
+  EXPECT_EQ(Column(path, "SELECT COUNT(*) FROM journal"), std::vector<std::string>{"0"});
+  EXPECT_EQ(Column(path, "SELECT SUM(count) FROM counters"), std::vector<std::string>{"50"});
+}
+
+// As a kill -9 leaves it: journal rows not folded yet. They are replayed at open, the later
+// over the earlier, and folded before the first hit.
+TEST(SqliteStore, AJournalLeftByACrashIsReplayedAndFoldedAtOpen) {
+  TempDir dir;
+  std::string path = dir.path() + "/crash.db";
+  { ASSERT_TRUE(IncrementAndWait(*OpenOrDie(path), "/old", kT0).ok()); }
+  std::string first, second;
+  AppendJournalRecord(JournalRecord{"/old", 5, kT0, kT0 + 5}, first);
+  const UnixMillis minute = RateLimit{1, 60}.WindowStart(kT0);
+  AppendJournalRecord(JournalRecord{"/new", 1, kT0 + 1, kT0 + 1, minute, 1, 60}, first);
+  AppendJournalRecord(JournalRecord{"/old", 6, kT0, kT0 + 6}, second);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* insert = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "INSERT INTO journal (seq, records) VALUES (?, ?)", -1, &insert,
+                               nullptr),
+            SQLITE_OK);
+  for (auto [seq, blob] : {std::pair{7, &first}, std::pair{8, &second}}) {
+    sqlite3_bind_int(insert, 1, seq);
+    sqlite3_bind_blob(insert, 2, blob->data(), static_cast<int>(blob->size()), SQLITE_STATIC);
+    ASSERT_EQ(sqlite3_step(insert), SQLITE_DONE);
+    sqlite3_reset(insert);
+  }
+  sqlite3_finalize(insert);
+  sqlite3_close(db);
+
+  auto store = OpenOrDie(path);
+  EXPECT_EQ(Column(path, "SELECT COUNT(*) FROM journal"), std::vector<std::string>{"0"});
+  EXPECT_EQ(Column(path, "SELECT count FROM counters WHERE route = '/old'"),
+            std::vector<std::string>{"6"});
+  EXPECT_EQ(IncrementAndWait(*store, "/old", kT0 + 9)->count, 7);
+  EXPECT_EQ(*GetNow(*store, "/new"), (RouteStats{"/new", 1, kT0 + 1, kT0 + 1}));
+  EXPECT_EQ(IncrementWithin(*store, "/new", kT0 + 2, RateLimit{1, 60}).status().code(),
+            StatusCode::kResourceExhausted)
+      << "the journaled rate window is kept";
+}
+
+TEST(SqliteStore, ADamagedJournalIsRefusedAtOpen) {
+  TempDir dir;
+  std::string path = dir.path() + "/damaged.db";
+  { ASSERT_TRUE(IncrementAndWait(*OpenOrDie(path), "/a", kT0).ok()); }
+  ExecOrFail(path, "INSERT INTO journal (seq, records) VALUES (1, x'0500616263')");
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("journal"), std::string::npos)
+      << store.status().message();
 }
 
 TEST(SqliteStore, ASecondStoreOnTheSameFileIsRefusedAndPointsToDynamoDb) {
@@ -218,11 +296,12 @@ TEST(SqliteStore, RoutesDeletedByHandWhileStoppedMakeRoomForNewOnes) {
 TEST(SqliteStore, ALimitedHitOnARefusedNewRouteLeavesNoRateWindow) {
   TempDir dir;
   std::string path = dir.path() + "/hits.db";
-  auto store = OpenOrDie(path, {.max_routes = 1});
-  ASSERT_TRUE(IncrementAndWait(*store, "/a", kT0).ok());
-  Result<CountedHit> refused = IncrementWithin(*store, "/b", kT0, RateLimit{5, 60});
-  EXPECT_EQ(refused.status().code(), StatusCode::kRouteLimitReached);
-  ASSERT_TRUE(IncrementAndWait(*store, "/a", kT0).ok());  // a commit after the refusal
+  {
+    auto store = OpenOrDie(path, {.max_routes = 1});
+    ASSERT_TRUE(IncrementAndWait(*store, "/a", kT0).ok());
+    Result<CountedHit> refused = IncrementWithin(*store, "/b", kT0, RateLimit{5, 60});
+    EXPECT_EQ(refused.status().code(), StatusCode::kRouteLimitReached);
+  }
   EXPECT_TRUE(Column(path, "SELECT route FROM rate_windows").empty());
 }
 
@@ -243,13 +322,15 @@ TEST(SqliteStore, RateLimitWindowsSurviveARestart) {
 TEST(SqliteStore, EndedRateLimitWindowsAreDeletedFromTheFile) {
   TempDir dir;
   std::string path = dir.path() + "/windows.db";
-  auto store = OpenOrDie(path);
   const RateLimit per_second{1, 1};
-  ASSERT_TRUE(IncrementWithin(*store, "/a", kT0, per_second).ok());
+  { ASSERT_TRUE(IncrementWithin(*OpenOrDie(path), "/a", kT0, per_second).ok()); }
   EXPECT_EQ(Column(path, "SELECT route FROM rate_windows"), std::vector<std::string>{"/a"});
-  ASSERT_TRUE(IncrementWithin(*store, "/b", kT0 + kRateWindowSweepMillis, per_second).ok());
+  {
+    auto store = OpenOrDie(path);
+    ASSERT_TRUE(IncrementWithin(*store, "/b", kT0 + kRateWindowSweepMillis, per_second).ok());
+    EXPECT_EQ(GetNow(*store, "/a")->count, 1);  // its count stays
+  }
   EXPECT_EQ(Column(path, "SELECT route FROM rate_windows"), std::vector<std::string>{"/b"});
-  EXPECT_EQ(GetNow(*store, "/a")->count, 1);  // its count stays
 }
 
 TEST(SqliteStore, RefusesANegativeRouteBound) {
@@ -330,11 +411,13 @@ TEST(SqliteStore, AHitRefusedAtItsMaximumCountTakesNoPlaceInItsRateWindow) {
   std::string path = dir.path() + "/max.db";
   { ASSERT_TRUE(IncrementAndWait(*OpenOrDie(path), "/full", kT0).ok()); }
   ExecOrFail(path, "UPDATE counters SET count = 9223372036854775807 WHERE route = '/full'");
-  auto store = OpenOrDie(path);
-  const RateLimit one_per_minute{1, 60};
-  EXPECT_EQ(IncrementWithin(*store, "/full", kT0, one_per_minute).status().code(),
-            StatusCode::kOutOfRange);
-  ASSERT_TRUE(IncrementAndWait(*store, "/other", kT0).ok());  // commits a batch
+  {
+    auto store = OpenOrDie(path);
+    const RateLimit one_per_minute{1, 60};
+    EXPECT_EQ(IncrementWithin(*store, "/full", kT0, one_per_minute).status().code(),
+              StatusCode::kOutOfRange);
+    ASSERT_TRUE(IncrementAndWait(*store, "/other", kT0).ok());
+  }
   EXPECT_TRUE(Column(path, "SELECT route FROM rate_windows").empty());
 }
 

@@ -9,6 +9,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+
+#include "store/journal.h"
 
 namespace hitcounter::testing {
 
@@ -38,9 +41,29 @@ class SqliteFile {
     return result;
   }
 
-  // The route's count in the file: 0 when absent, nullopt when it cannot be read.
+  // The route's count in the file, as the server would load it: the journal's latest record of
+  // the route (store/journal.h), else its row in `counters`; 0 when absent, nullopt when it
+  // cannot be read.
   std::optional<std::int64_t> CountOf(const std::string& route) {
     if (db_ == nullptr) return std::nullopt;
+    std::optional<std::int64_t> journaled;
+    sqlite3_stmt* journal = nullptr;
+    if (sqlite3_prepare_v2(db_, "SELECT records FROM journal ORDER BY seq", -1, &journal,
+                           nullptr) != SQLITE_OK) {
+      return std::nullopt;
+    }
+    bool damaged = false;
+    while (sqlite3_step(journal) == SQLITE_ROW) {
+      const auto* bytes = static_cast<const char*>(sqlite3_column_blob(journal, 0));
+      std::string_view blob(bytes == nullptr ? "" : bytes,
+                            static_cast<std::size_t>(sqlite3_column_bytes(journal, 0)));
+      damaged |= !ReadJournalRecords(blob, [&](const JournalRecord& record) {
+                    if (record.route == route) journaled = record.count;
+                  }).ok();
+    }
+    sqlite3_finalize(journal);
+    if (damaged) return std::nullopt;
+    if (journaled) return journaled;
     sqlite3_stmt* statement = nullptr;
     if (sqlite3_prepare_v2(db_, "SELECT count FROM counters WHERE route = ?1", -1, &statement,
                            nullptr) != SQLITE_OK) {
