@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -40,8 +41,11 @@ struct Request {
 
 struct Response {
   int status = 200;
-  std::string content_type = "application/json";
-  std::vector<std::pair<std::string, std::string>> headers;  // beyond Content-Type
+  // Empty: no body. One of the service's constants, so a view (no allocation per response).
+  std::string_view content_type = "application/json";
+  // Beyond Content-Type. Names are the service's own constants (string literals), never built
+  // from a request: a view saves allocating one per header per response.
+  std::vector<std::pair<std::string_view, std::string>> headers;
   std::string body;
   // Set by the reserved endpoints and the CORS preflight, which never count: the server's
   // metrics keep their latency out of the hits' histogram.

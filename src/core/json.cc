@@ -3,6 +3,10 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
+#include <array>
+#include <tuple>
+
 #include "core/time_format.h"
 
 namespace hitcounter {
@@ -14,6 +18,18 @@ void WriteString(Writer& writer, std::string_view text) {
   writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
 }
 
+// A timestamp is our own text of digits and punctuation: written raw, it skips the Writer's
+// scan for characters to escape, a third of a hit's JSON (callgrind).
+void WriteTimestamp(Writer& writer, UnixMillis millis) {
+  std::array<char, std::tuple_size_v<Rfc3339Text> + 2> quoted;
+  Rfc3339Text text;
+  FormatRfc3339Millis(millis, text);
+  quoted.front() = '"';
+  std::copy(text.begin(), text.end(), quoted.begin() + 1);
+  quoted.back() = '"';
+  writer.RawValue(quoted.data(), quoted.size(), rapidjson::kStringType);
+}
+
 void WriteRouteStats(Writer& writer, const RouteStats& stats) {
   writer.StartObject();
   writer.Key("route");
@@ -21,9 +37,9 @@ void WriteRouteStats(Writer& writer, const RouteStats& stats) {
   writer.Key("count");
   writer.Int64(stats.count);
   writer.Key("firstSeen");
-  WriteString(writer, FormatRfc3339Millis(stats.first_seen));
+  WriteTimestamp(writer, stats.first_seen);
   writer.Key("lastAccess");
-  WriteString(writer, FormatRfc3339Millis(stats.last_access));
+  WriteTimestamp(writer, stats.last_access);
   writer.EndObject();
 }
 
@@ -34,8 +50,11 @@ std::string Take(const rapidjson::StringBuffer& buffer) {
 }  // namespace
 
 std::string RouteStatsJson(const RouteStats& stats) {
-  rapidjson::StringBuffer buffer;
-  Writer writer(buffer);
+  // One buffer and writer per thread, kept: a hit's answer then allocates only its string.
+  thread_local rapidjson::StringBuffer buffer;
+  thread_local Writer writer;
+  buffer.Clear();
+  writer.Reset(buffer);
   WriteRouteStats(writer, stats);
   return Take(buffer);
 }

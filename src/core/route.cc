@@ -75,6 +75,19 @@ Result<std::string> DecodePath(std::string_view path, PathEncoding encoding) {
   return out;
 }
 
+// Whether rules 4 and 5 leave `decoded` as it is: no empty, "." or ".." segment, no trailing
+// slash. Most paths are so, and skip the segment list.
+bool AlreadyJoined(std::string_view decoded) {
+  if (decoded == "/") return true;
+  if (decoded.empty() || decoded.back() == '/') return false;
+  for (std::size_t slash = 0; slash != std::string_view::npos;
+       slash = decoded.find('/', slash + 1)) {
+    std::string_view segment = decoded.substr(slash + 1, decoded.find('/', slash + 1) - slash - 1);
+    if (segment.empty() || segment == "." || segment == "..") return false;
+  }
+  return true;
+}
+
 // Rules 4 and 5: dot-segments, repeated and trailing slashes.
 std::string JoinSegments(std::string_view decoded) {
   std::vector<std::string_view> segments;
@@ -107,7 +120,7 @@ Result<std::string> NormalizeRoute(std::string_view target, PathEncoding encodin
   Result<std::string> decoded = DecodePath(*path, encoding);
   if (!decoded.ok()) return decoded.status();
   if (Status text = CheckReadableUtf8(*decoded); !text.ok()) return text;
-  std::string route = JoinSegments(*decoded);
+  std::string route = AlreadyJoined(*decoded) ? std::move(decoded).value() : JoinSegments(*decoded);
   if (route.size() > kMaxRouteBytes) {
     return Status::TooLong("the route is longer than " + std::to_string(kMaxRouteBytes) + " bytes");
   }

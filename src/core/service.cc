@@ -81,7 +81,7 @@ Response JsonResponse(int status, std::string body) {
 Response Preflight() {
   Response response;
   response.status = 204;
-  response.content_type.clear();
+  response.content_type = {};
   response.headers = {{"Access-Control-Allow-Origin", "*"},
                       {"Access-Control-Allow-Methods", "*"},
                       {"Access-Control-Allow-Headers", "*"},

@@ -2,13 +2,20 @@
 #ifndef HITCOUNTER_CORE_TIME_FORMAT_H_
 #define HITCOUNTER_CORE_TIME_FORMAT_H_
 
+#include <array>
 #include <string>
+#include <string_view>
 
 #include "hitcounter/clock.h"
 
 namespace hitcounter {
 
-// Pure arithmetic (no gmtime_r, whose glibc implementation takes a process-wide lock).
+// The text of a timestamp, for years 0 to 9999.
+using Rfc3339Text = std::array<char, 24>;
+
+// Pure arithmetic (no gmtime_r, whose glibc implementation takes a process-wide lock); the first
+// form allocates nothing.
+std::string_view FormatRfc3339Millis(UnixMillis millis, Rfc3339Text& text);
 std::string FormatRfc3339Millis(UnixMillis millis);
 
 }  // namespace hitcounter

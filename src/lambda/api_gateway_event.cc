@@ -184,10 +184,12 @@ Result<HttpEvent> HttpApiEvent(const Value& event) {
 // entry with the values joined by ", " (a JSON object cannot repeat a key).
 std::vector<std::pair<std::string, std::string>> MergedHeaders(const Response& response) {
   std::vector<std::pair<std::string, std::string>> headers;
-  if (!response.content_type.empty()) headers.emplace_back("Content-Type", response.content_type);
+  if (!response.content_type.empty()) {
+    headers.emplace_back("Content-Type", std::string(response.content_type));
+  }
   for (const auto& [header_name, value] : response.headers) {
     // A named reference: clang 14 cannot capture a structured binding.
-    const std::string& name = header_name;
+    const std::string_view name = header_name;
     auto same = std::find_if(headers.begin(), headers.end(), [&name](const auto& header) {
       return header.first.size() == name.size() &&
              std::equal(name.begin(), name.end(), header.first.begin(), [](char a, char b) {
@@ -196,7 +198,7 @@ std::vector<std::pair<std::string, std::string>> MergedHeaders(const Response& r
              });
     });
     if (same == headers.end()) {
-      headers.emplace_back(name, value);
+      headers.emplace_back(std::string(name), value);
     } else {
       same->second += ", " + value;
     }

@@ -254,7 +254,7 @@ TEST(ProxyResponseTest, HasTheFieldsApiGatewayRequires) {
 TEST(ProxyResponseTest, RepeatedHeadersAreJoinedAndEmptyContentTypeIsLeftOut) {
   Response response;
   response.status = 204;
-  response.content_type.clear();
+  response.content_type = {};
   response.headers = {{"Vary", "Origin"}, {"vary", "Accept"}};
   rapidjson::Document json = ParseJson(ProxyResponseJson(response));
   EXPECT_FALSE(json["headers"].HasMember("Content-Type"));

@@ -153,7 +153,7 @@ TEST(SerializeResponse, WritesStatusFieldsAndBodyAndOnlyTheLengthForHead) {
 TEST(SerializeResponse, ANoContentAnswerHasNoLengthAndNoBody) {
   Response preflight;
   preflight.status = 204;
-  preflight.content_type.clear();
+  preflight.content_type = {};
   std::string wire;
   SerializeResponse(preflight, false, true, "date", wire);
   EXPECT_EQ(wire.find("Content-Length"), std::string::npos) << wire;
