@@ -1,6 +1,12 @@
 #include "server/http_server.h"
 
+#include <charconv>
+#include <cstdio>
 #include <ctime>
+#include <random>
+#include <utility>
+
+#include "core/log_line.h"
 
 #include "server/http_translation.h"
 #include "server/session.h"
@@ -10,6 +16,41 @@ namespace hitcounter::server {
 HttpServer::HttpServer(asio::io_context& io, Service& service, ServerOptions options)
     : io_(io), service_(service), options_(options), acceptor_(io), sweep_timer_(io) {
   RefreshDate();
+  // Tells apart the ids of two runs of the server; not a secret.
+  std::random_device random;
+  char prefix[9];
+  std::snprintf(prefix, sizeof prefix, "%08x", random());
+  request_id_prefix_ = std::string(prefix) + "-";
+}
+
+std::string HttpServer::NextRequestId() {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, ++requests_);
+  std::string id = request_id_prefix_;
+  id.append(digits, end);
+  return id;
+}
+
+void HttpServer::LogServerError(const Response& response, std::string_view request_id) {
+  const std::int64_t second = std::chrono::duration_cast<std::chrono::seconds>(
+                                  std::chrono::steady_clock::now().time_since_epoch())
+                                  .count();
+  if (second != error_log_second_) {
+    error_log_second_ = second;
+    error_lines_ = 0;
+  }
+  if (error_lines_ >= kMaxErrorLinesPerSecond) {
+    ++error_lines_dropped_;
+    return;
+  }
+  ++error_lines_;
+  LogLine line("error", "answered with a server error");
+  line.Add("status", response.status).Add("error", response.error);
+  if (!response.route.empty()) line.Add("route", response.route);
+  if (!request_id.empty()) line.Add("requestId", request_id);
+  if (!response.detail.empty()) line.Add("detail", response.detail);
+  if (error_lines_dropped_ > 0) line.Add("linesLeftOut", std::exchange(error_lines_dropped_, 0));
+  line.WriteTo(stderr);
 }
 
 HttpServer::~HttpServer() = default;
@@ -52,6 +93,11 @@ void HttpServer::OnAccept(beast::error_code ec, tcp::socket socket) {
       socket.write_some(asio::buffer(refusal), ignored);
       socket.close(ignored);
       if (options_.metrics != nullptr) options_.metrics->RecordResponse(503);
+      Response logged;
+      logged.status = 503;
+      logged.error = "too_many_connections";
+      logged.detail = "open connections: " + std::to_string(sessions_.size());
+      LogServerError(logged, "");
     } else {
       std::make_shared<Session>(std::move(socket), *this)->Start();
     }

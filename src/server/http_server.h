@@ -67,6 +67,11 @@ class HttpServer {
   const std::string& http_date() const { return http_date_; }
   void Register(Session* session) { sessions_.insert(session); }
   void Unregister(Session* session) { sessions_.erase(session); }
+  // A new request id: this server's random prefix and a counter ("3f9c01d2-17").
+  std::string NextRequestId();
+  // Logs a 5xx answer (stderr, one line) unless kMaxErrorLinesPerSecond were logged this second;
+  // the lines left out are counted in one line when the next second's first is logged.
+  void LogServerError(const Response& response, std::string_view request_id);
 
  private:
   void Accept();
@@ -83,6 +88,11 @@ class HttpServer {
   std::unordered_set<Session*> sessions_;
   std::string http_date_;
   bool draining_ = false;
+  std::string request_id_prefix_;
+  std::uint64_t requests_ = 0;
+  std::int64_t error_log_second_ = 0;  // steady seconds of the current error-line window
+  int error_lines_ = 0;                // logged in it
+  int error_lines_dropped_ = 0;        // left out since the last line logged
 
   std::mutex completions_mutex_;
   std::vector<std::function<void()>> completions_;           // guarded by completions_mutex_

@@ -50,6 +50,10 @@ inline constexpr std::chrono::seconds kSweepInterval{1};
 // Connections open at once. Past it, a new connection gets a 503 and is closed.
 inline constexpr std::size_t kDefaultMaxConnections = 10'000;
 
+// Most 5xx lines logged per second: a flood of refusals (or a store down under load) cannot fill
+// the disk; what is left out is counted in the next line.
+inline constexpr int kMaxErrorLinesPerSecond = 100;
+
 // Requests on one connection before the server asks the client to reconnect. Bounded, as
 // nginx's keepalive_requests is, so no connection lives forever.
 inline constexpr std::size_t kMaxRequestsPerConnection = 1'000'000;

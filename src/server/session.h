@@ -73,6 +73,8 @@ class Session : public std::enable_shared_from_this<Session> {
   SteadyTime request_start_;
   std::string log_method_;  // for the access log
   std::string log_route_;
+  std::string client_;      // the peer's address, for the access log
+  std::string request_id_;  // the current request's, for the logs
 };
 
 }  // namespace hitcounter::server

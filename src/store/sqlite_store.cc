@@ -502,6 +502,9 @@ void SqliteStore::PlanFold(Commit& commit, bool everything) {
     fold_queue_.pop_front();
   }
   while (!fold_queue_.empty() && !live(fold_queue_.front())) fold_queue_.pop_front();
+  // In key order, neighbours share B-tree pages: fewer pages written to the WAL.
+  std::sort(commit.fold.begin(), commit.fold.end(),
+            [](const Row& a, const Row& b) { return a.entry->route() < b.entry->route(); });
   // Journal rows below the oldest still unfolded (or below this commit's own) are no longer
   // needed; with nothing unfolded left, none are.
   std::uint64_t keep_from = std::numeric_limits<std::int64_t>::max();
