@@ -76,6 +76,9 @@ class HttpServer {
  private:
   void Accept();
   void OnAccept(beast::error_code ec, tcp::socket socket);
+  // Answers 503 too_many_connections and closes; `detail` goes to the error log.
+  void Refuse(tcp::socket socket, std::string detail);
+  void OutOfDescriptors();
   void Sweep();
   void RefreshDate();
   void DrainCompletions();
@@ -85,6 +88,8 @@ class HttpServer {
   ServerOptions options_;
   tcp::acceptor acceptor_;
   asio::steady_timer sweep_timer_;
+  asio::steady_timer accept_timer_;  // accepting again after running out of descriptors
+  int spare_fd_ = -1;                // given up to answer the backlog when out of descriptors
   std::unordered_set<Session*> sessions_;
   std::string http_date_;
   bool draining_ = false;

@@ -105,8 +105,6 @@ void Session::Serve() {
   keep_alive_ =
       request.keep_alive() && !server_.draining() && requests_served_ < kMaxRequestsPerConnection;
   Request core_request = ToCoreRequest(request);
-  request.body().clear();
-  request.body().shrink_to_fit();  // bodies are discarded; do not hold a MiB per idle client
   if (server_.options().access_log != nullptr) log_method_ = core_request.method;
   request_id_ = server_.NextRequestId();
   core_request.request_id = request_id_;
