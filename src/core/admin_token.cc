@@ -34,6 +34,13 @@ std::string_view TrimSpaces(std::string_view text) {
   return text.substr(first, text.find_last_not_of(' ') - first + 1);
 }
 
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 int Base64Value(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
   if (c >= 'a' && c <= 'z') return c - 'a' + 26;
@@ -47,6 +54,28 @@ int Base64Value(char c) {
 
 AdminToken::AdminToken(std::string_view token)
     : required_(!token.empty()), digest_(Sha256(token)) {}
+
+Result<AdminToken> AdminToken::FromSha256Hex(std::string_view digest_hex) {
+  Digest digest{};
+  bool valid = digest_hex.size() == kSha256HexDigits;
+  for (std::size_t i = 0; valid && i < digest.size(); ++i) {
+    const int high = HexValue(digest_hex[2 * i]);
+    const int low = HexValue(digest_hex[2 * i + 1]);
+    valid = high >= 0 && low >= 0;
+    digest[i] = static_cast<unsigned char>(valid ? high * 16 + low : 0);
+  }
+  if (!valid) {
+    return Status::InvalidArgument("an admin token digest must be " +
+                                   std::to_string(kSha256HexDigits) +
+                                   " hex digits (the token's SHA-256), got " +
+                                   std::to_string(digest_hex.size()) + " characters");
+  }
+  if (digest == Sha256("")) {
+    return Status::InvalidArgument(
+        "the admin token digest is the SHA-256 of an empty token, which no request can present");
+  }
+  return AdminToken(digest);
+}
 
 bool AdminToken::Accepts(std::string_view authorization) const {
   if (!required_) return true;
