@@ -3,6 +3,7 @@
 #include "aws/http_client.h"
 
 #include <openssl/ssl.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -16,6 +17,8 @@
 #include <cerrno>
 #include <filesystem>
 #include <optional>
+
+#include "aws/amazon_roots.h"
 
 namespace hitcounter::aws {
 
@@ -44,6 +47,25 @@ Result<std::shared_ptr<TlsContext>> LoadTlsContext(const std::string& ca_bundle)
                                    error.message());
   }
   return tls;
+}
+
+Result<std::shared_ptr<TlsContext>> LoadTlsContextFromPem(std::string_view pem,
+                                                          std::string_view what) {
+  auto tls = std::make_shared<TlsContext>();
+  ErrorCode error;
+  tls->context.set_verify_mode(asio::ssl::verify_peer, error);
+  // Reads every certificate in `pem` into the context's store; fails on the first that does not
+  // parse, and when there is none.
+  if (!error) tls->context.add_certificate_authority(asio::buffer(pem.data(), pem.size()), error);
+  if (error) {
+    return Status::InvalidArgument("cannot load the CA certificates of " + std::string(what) +
+                                   ": " + error.message());
+  }
+  return tls;
+}
+
+Result<std::shared_ptr<TlsContext>> AmazonRootsTlsContext() {
+  return LoadTlsContextFromPem(AmazonTrustRootsPem(), "the compiled-in Amazon roots");
 }
 
 struct HttpClient::Impl {
@@ -79,12 +101,15 @@ struct HttpClient::Impl {
   }
 
   // True when the kept connection is open and the peer has neither closed it nor sent anything
-  // unasked (both mean it cannot carry another request).
+  // unasked (both mean it cannot carry another request). One exception: a TLS connection that
+  // has carried no request yet (opened by Connect) may hold the records a TLS 1.3 server sends
+  // after the handshake (session tickets); they are read with the first response.
   bool LooksAlive() {
     if (!Connected()) return false;
-    char byte;
-    ssize_t n = ::recv(Lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    pollfd peer{Lowest().socket().native_handle(), POLLIN | POLLRDHUP, 0};
+    if (::poll(&peer, 1, 0) < 0) return false;
+    if ((peer.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) return false;
+    return (peer.revents & POLLIN) == 0 || (secure.has_value() && unused);
   }
 
   Status Connect(Deadline deadline);
@@ -103,6 +128,7 @@ struct HttpClient::Impl {
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
   std::size_t connections_opened = 0;
+  bool unused = false;  // connected, and no request written on the connection yet
 };
 
 Status HttpClient::Impl::Connect(Deadline deadline) {
@@ -141,6 +167,7 @@ Status HttpClient::Impl::Connect(Deadline deadline) {
     return Failed("cannot connect to", error);
   }
   ++connections_opened;
+  unused = true;
   return Status::Ok();
 }
 
@@ -160,6 +187,7 @@ Status HttpClient::Impl::Handshake(Deadline deadline) {
 
 HttpOutcome HttpClient::Impl::Exchange(const HttpRequest& request, Deadline deadline) {
   const Deadline until = std::min(deadline, std::chrono::steady_clock::now() + kRequestTimeout);
+  unused = false;
   http::request<http::string_body> message{http::verb::post, request.target, 11};
   for (const auto& [name, value] : request.headers) message.set(name, value);
   message.body() = request.body;
@@ -218,12 +246,21 @@ HttpOutcome HttpClient::Post(const HttpRequest& request, Deadline deadline) {
   return outcome;
 }
 
+Status HttpClient::Connect(Deadline deadline) {
+  if (impl_->endpoint.tls && !impl_->tls) {
+    return Status::Internal("an https endpoint needs a TLS context");
+  }
+  if (impl_->LooksAlive()) return Status::Ok();
+  return impl_->Connect(deadline);
+}
+
 std::size_t HttpClient::connections_opened() const { return impl_->connections_opened; }
 
 Result<TransportFactory> HttpClientFactory(const ServiceSettings& settings) {
   std::shared_ptr<TlsContext> tls;
   if (settings.endpoint.tls) {
-    Result<std::shared_ptr<TlsContext>> loaded = LoadTlsContext(settings.ca_bundle);
+    Result<std::shared_ptr<TlsContext>> loaded =
+        settings.amazon_roots ? AmazonRootsTlsContext() : LoadTlsContext(settings.ca_bundle);
     if (!loaded.ok()) return loaded.status();
     tls = *loaded;
   }

@@ -144,6 +144,14 @@ void DynamoDbStore::SetDeadline(Deadline deadline) {
   deadline_.store(deadline.time_since_epoch().count());
 }
 
+Status DynamoDbStore::Preconnect(Deadline deadline) {
+  std::unique_ptr<AwsJsonClient> client = NewClient();
+  if (Status connected = client->Connect(deadline); !connected.ok()) return connected;
+  std::lock_guard lock(idle_mutex_);
+  idle_clients_.push_back(std::move(client));
+  return Status::Ok();
+}
+
 Deadline DynamoDbStore::DeadlineIn(std::chrono::milliseconds budget) const {
   const Deadline limit{Deadline::duration(deadline_.load())};
   const Deadline now = std::chrono::steady_clock::now();
