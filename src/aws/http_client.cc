@@ -181,8 +181,16 @@ Status HttpClient::Impl::Handshake(Deadline deadline) {
   secure->set_verify_callback(asio::ssl::host_name_verification(endpoint.host));
   ErrorCode error = Run(
       [&](auto done) { secure->async_handshake(asio::ssl::stream_base::client, done); }, deadline);
-  if (error) return Failed("TLS handshake failed with", error);
-  return Status::Ok();
+  if (!error) return Status::Ok();
+  // Why the certificate was refused, when it was: "certificate verify failed" alone does not
+  // tell an expired certificate from an unknown CA or another host's name.
+  const long verify = SSL_get_verify_result(secure->native_handle());
+  if (verify != X509_V_OK) {
+    return Status::Unavailable("TLS handshake failed with " + endpoint.Url() + ": " +
+                               error.message() + " (" + X509_verify_cert_error_string(verify) +
+                               ")");
+  }
+  return Failed("TLS handshake failed with", error);
 }
 
 HttpOutcome HttpClient::Impl::Exchange(const HttpRequest& request, Deadline deadline) {
