@@ -16,6 +16,7 @@
 #include <boost/beast/ssl.hpp>
 #include <cerrno>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 
 #include "aws/amazon_roots.h"
@@ -265,10 +266,27 @@ Status HttpClient::Connect(Deadline deadline) {
 std::size_t HttpClient::connections_opened() const { return impl_->connections_opened; }
 
 Result<TransportFactory> HttpClientFactory(const ServiceSettings& settings) {
+  if (settings.endpoint.tls && settings.amazon_roots) {
+    // The compiled-in roots cannot fail to load (aws/amazon_roots_test.cc), so they are loaded
+    // by the first client made, not here: the Lambda function makes that one on its preconnect
+    // thread, and its main thread asks for its first event without waiting for OpenSSL.
+    struct LazyRoots {
+      std::once_flag once;
+      std::shared_ptr<TlsContext> tls;  // null if loading failed: the client then says so
+    };
+    auto roots = std::make_shared<LazyRoots>();
+    return TransportFactory(
+        [endpoint = settings.endpoint, roots]() -> std::unique_ptr<HttpTransport> {
+          std::call_once(roots->once, [&roots] {
+            Result<std::shared_ptr<TlsContext>> loaded = AmazonRootsTlsContext();
+            if (loaded.ok()) roots->tls = *loaded;
+          });
+          return std::make_unique<HttpClient>(endpoint, roots->tls);
+        });
+  }
   std::shared_ptr<TlsContext> tls;
   if (settings.endpoint.tls) {
-    Result<std::shared_ptr<TlsContext>> loaded =
-        settings.amazon_roots ? AmazonRootsTlsContext() : LoadTlsContext(settings.ca_bundle);
+    Result<std::shared_ptr<TlsContext>> loaded = LoadTlsContext(settings.ca_bundle);
     if (!loaded.ok()) return loaded.status();
     tls = *loaded;
   }

@@ -115,9 +115,10 @@ class HttpClient final : public HttpTransport {
   std::unique_ptr<Impl> impl_;
 };
 
-// A factory of HttpClients of settings.endpoint. For https it loads the trusted CAs once
-// (settings.amazon_roots, else settings.ca_bundle) and shares them; kInvalidArgument naming the
-// file when it cannot be loaded.
+// A factory of HttpClients of settings.endpoint. For https it loads the trusted CAs once and
+// shares them: settings.ca_bundle now (kInvalidArgument naming the file when it cannot be
+// loaded), or with settings.amazon_roots the compiled-in roots when the first client is made
+// (they cannot fail to load, and this keeps OpenSSL's work off the caller's path).
 Result<TransportFactory> HttpClientFactory(const ServiceSettings& settings);
 
 }  // namespace hitcounter::aws

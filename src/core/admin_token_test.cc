@@ -1,6 +1,7 @@
 #include "hitcounter/admin_token.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
 #include <cctype>
 #include <string>
@@ -91,6 +92,19 @@ TEST(AdminTokenTest, RefusesTheDigestOfTheEmptyToken) {
       AdminToken::FromSha256Hex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   ASSERT_EQ(token.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(token.status().message().find("empty token"), std::string::npos);
+}
+
+TEST(AdminTokenTest, TheWrittenOutEmptyDigestIsOpenSslsSha256OfNothing) {
+  // AdminToken compares with SHA-256("") written out; OpenSSL must agree with it.
+  unsigned char digest[32];
+  unsigned int size = 0;
+  ASSERT_EQ(EVP_Digest("", 0, digest, &size, EVP_sha256(), nullptr), 1);
+  std::string hex;
+  for (unsigned char byte : digest) {
+    hex += "0123456789abcdef"[byte >> 4];
+    hex += "0123456789abcdef"[byte & 15];
+  }
+  EXPECT_EQ(AdminToken::FromSha256Hex(hex).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(AdminTokenTest, PresentedSecretIsTheBearerTokenOrTheBasicPassword) {

@@ -5,7 +5,9 @@
 // to DynamoDB (TCP and TLS) is opened meanwhile on a thread of its own and handed to the store's
 // pool, so the first hit pays no handshake and the first GET /next does not wait for one. A bad
 // setting is reported to /runtime/init/error and ends the process with exit code 1.
-#include <openssl/ssl.h>
+#include <openssl/crypto.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <csignal>
@@ -28,6 +30,10 @@ namespace {
 
 constexpr int kInitFailed = 1;
 constexpr int kNoRuntimeApi = 2;
+
+// The preconnect thread's nice value: the lowest priority Linux has (19), so that it runs when
+// the main thread waits, not instead of it.
+constexpr int kPreconnectNice = 19;
 
 int FailInit(RuntimeClient& runtime, const Status& status) {
   LogError("", "initialisation failed: " + status.message());
@@ -59,6 +65,10 @@ int Run() {
   DynamoDbStore& dynamodb = **store;
   // Its failure is not reported here: the first call that needs DynamoDB reports its own.
   std::jthread preconnect([&dynamodb] {
+    // Lowest priority: on a Lambda CPU share (128 MB is a fraction of a core) the handshake's
+    // arithmetic must not slow the main thread down on its way to GET /next. The resolver thread
+    // it starts inherits the priority.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kPreconnectNice);
     (void)dynamodb.Preconnect(std::chrono::steady_clock::now() + aws::kConnectTimeout);
   });
   LoopOptions options;
@@ -74,11 +84,13 @@ int Run() {
 }  // namespace hitcounter::lambda
 
 int main() {
-  // OpenSSL without its configuration file (first, before anything initialises OpenSSL with
-  // it): reading and applying openssl.cnf took ~3 ms of every cold start, and the file is the
-  // build host's idea of a configuration (this static OpenSSL looks for Debian's path), not the
-  // Lambda image's. The TLS settings that matter are in the code (aws/http_client.cc).
-  OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
+  // OpenSSL without its configuration file, decided first, before anything initialises
+  // OpenSSL with it: reading and applying openssl.cnf cost up to 3 ms of a cold start, and the
+  // file is the build host's idea of a configuration (this static OpenSSL looks for Debian's
+  // path), not the Lambda image's. The TLS settings that matter are in the code
+  // (aws/http_client.cc). Only libcrypto's init (~25 us): libssl initialises itself, without
+  // the file, when the preconnect thread makes the first TLS context.
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
   try {
     return hitcounter::lambda::Run();
