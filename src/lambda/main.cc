@@ -1,13 +1,12 @@
 // bootstrap: hitcounter as an AWS Lambda function (provided.al2023 custom runtime).
 //
 // Start-up reads the settings (function_settings.h) and opens the DynamoDB store, then asks for
-// the first event (GET /next) at once: that is the cold start Lambda waits for. The connection
-// to DynamoDB (TCP and TLS) is opened meanwhile on a thread of its own and handed to the store's
-// pool, so the first hit pays no handshake and the first GET /next does not wait for one. A bad
-// setting is reported to /runtime/init/error and ends the process with exit code 1.
+// the first event (GET /next) at once: that is the cold start Lambda waits for. Once asked, the
+// connection to DynamoDB (TCP and TLS) is opened on a thread of its own while the event is
+// awaited, and handed to the store's pool: the first GET /next never waits for a handshake, and
+// the first hit pays none when its event came later than the handshake took. A bad setting is
+// reported to /runtime/init/error and ends the process with exit code 1.
 #include <openssl/crypto.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <csignal>
@@ -30,10 +29,6 @@ namespace {
 
 constexpr int kInitFailed = 1;
 constexpr int kNoRuntimeApi = 2;
-
-// The preconnect thread's nice value: the lowest priority Linux has (19), so that it runs when
-// the main thread waits, not instead of it.
-constexpr int kPreconnectNice = 19;
 
 int FailInit(RuntimeClient& runtime, const Status& status) {
   LogError("", "initialisation failed: " + status.message());
@@ -63,17 +58,18 @@ int Run() {
   SystemClock clock;
   Service service(**store, clock, settings->service);
   DynamoDbStore& dynamodb = **store;
-  // Its failure is not reported here: the first call that needs DynamoDB reports its own.
-  std::jthread preconnect([&dynamodb] {
-    // Lowest priority: on a Lambda CPU share (128 MB is a fraction of a core) the handshake's
-    // arithmetic must not slow the main thread down on its way to GET /next. The resolver thread
-    // it starts inherits the priority.
-    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kPreconnectNice);
-    (void)dynamodb.Preconnect(std::chrono::steady_clock::now() + aws::kConnectTimeout);
-  });
+  // The connection to DynamoDB is opened once the first GET /next is written, on a thread of
+  // its own: the cold start (exec -> GET /next) never waits for it, and nothing competes with
+  // it for the CPU. The first event then waits for that connection rather than open a second
+  // one. Its failure is not reported here: the first call that needs DynamoDB reports its own.
+  std::jthread preconnect;
   LoopOptions options;
+  options.asked_for_first_event = [&dynamodb, &preconnect] {
+    preconnect = std::jthread([&dynamodb] {
+      (void)dynamodb.Preconnect(std::chrono::steady_clock::now() + aws::kConnectTimeout);
+    });
+  };
   options.set_deadline = [&dynamodb, &preconnect](aws::Deadline deadline) {
-    // The first event waits for the connection being opened rather than open a second one.
     if (preconnect.joinable()) preconnect.join();
     dynamodb.SetDeadline(deadline);
   };

@@ -37,8 +37,12 @@ inline constexpr std::chrono::milliseconds kAnswerMargin{50};
 inline constexpr std::size_t kMaxTraceIdBytes = 2048;
 
 struct LoopOptions {
-  // Receives each invocation's deadline for the store calls (DynamoDbStore::SetDeadline).
+  // Receives each invocation's deadline for the store calls (DynamoDbStore::SetDeadline), before
+  // the invocation is handled.
   std::function<void(aws::Deadline)> set_deadline;
+  // Runs once, as soon as the first GET /next is written: the cold start is over, and work that
+  // must not delay it (opening the DynamoDB connection) may begin while the event is awaited.
+  std::function<void()> asked_for_first_event;
   std::FILE* log = stdout;  // not owned
 };
 

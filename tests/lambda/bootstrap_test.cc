@@ -433,8 +433,9 @@ TEST_F(BootstrapTest, DynamoDbLocalKilledUnderInvocationsIs503AndCountsExactlyOn
 
 // DynamoDB Local behind https: a TLS proxy with a certificate from a CA the test makes, trusted
 // through SSL_CERT_FILE as a custom endpoint's CA is. The function opens its connection, TLS
-// included, during init and before any event; every invocation then rides that one connection.
-TEST_F(BootstrapTest, OpensItsHttpsConnectionDuringInitAndEveryHitReusesIt) {
+// included, once it has asked for its first event and before any event comes; every invocation
+// then rides that one connection.
+TEST_F(BootstrapTest, OpensItsHttpsConnectionBeforeItsFirstEventAndEveryHitReusesIt) {
   LocalDynamoDb* engine = SharedEngine(Engine::kDynamoDbLocal);
   ASSERT_NE(engine, nullptr);
   TestCa ca("hitcounter test CA");
@@ -446,8 +447,8 @@ TEST_F(BootstrapTest, OpensItsHttpsConnectionDuringInitAndEveryHitReusesIt) {
       *engine, {"AWS_ENDPOINT_URL_DYNAMODB=https://127.0.0.1:" + std::to_string(proxy.port()),
                 "SSL_CERT_FILE=" + ca_file}));
   ASSERT_TRUE(emulator_.WaitForFirstNext(kAnswerWait).has_value());
-  EXPECT_TRUE(proxy.WaitForHandshakes(1, 10s)) << "no connection opened during init";
-  EXPECT_EQ(emulator_.next_requests(), 1u) << "the handshake came before any event was asked";
+  EXPECT_TRUE(proxy.WaitForHandshakes(1, 10s)) << "no connection opened before an event came";
+  EXPECT_EQ(emulator_.next_requests(), 1u) << "the handshake came before any event was handed out";
   for (int i = 1; i <= 3; ++i) ExpectHit(RestEvent("GET", "/tls"), "/tls", i);
   EXPECT_EQ(Invoke(HttpApiEvent("GET", "/_health")).status, 200);
   EXPECT_EQ(proxy.handshakes(), 1u) << "an invocation opened a connection of its own";

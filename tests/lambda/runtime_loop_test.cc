@@ -37,6 +37,11 @@ class RuntimeLoopTest : public ::testing::Test {
     log_ = open_memstream(&log_text_, &log_size_);
     LoopOptions options;
     options.log = log_;
+    options.asked_for_first_event = [this] {
+      std::lock_guard lock(mutex_);
+      asked_ += 1;
+      asked_before_first_event_ = deadlines_.empty();
+    };
     options.set_deadline = [this](aws::Deadline deadline) {
       std::lock_guard lock(mutex_);
       deadlines_.push_back(deadline);
@@ -73,7 +78,20 @@ class RuntimeLoopTest : public ::testing::Test {
   std::mutex mutex_;
   std::vector<aws::Deadline> deadlines_;
   std::vector<std::string> trace_ids_;
+  int asked_ = 0;
+  bool asked_before_first_event_ = false;
 };
+
+TEST_F(RuntimeLoopTest, SaysOnceThatItAskedForItsFirstEventBeforeAnyEventCame) {
+  ASSERT_TRUE(emulator_->WaitForFirstNext(10s).has_value());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(emulator_->InvokeAndWait(R"({"httpMethod":"GET","path":"/a"})").has_value());
+  }
+  std::lock_guard lock(mutex_);
+  EXPECT_EQ(asked_, 1) << "once, for the first GET /next only";
+  EXPECT_TRUE(asked_before_first_event_);
+  EXPECT_EQ(deadlines_.size(), 3u);
+}
 
 TEST_F(RuntimeLoopTest, AnswersEachEventWithAProxyResponseOverOneConnection) {
   for (int i = 1; i <= 20; ++i) {
