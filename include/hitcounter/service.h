@@ -86,6 +86,11 @@ struct ServiceOptions {
   // gets 429 with Retry-After and counts nothing. Every response to a limited route carries the
   // IETF RateLimit-Policy and RateLimit header fields (draft-ietf-httpapi-ratelimit-headers).
   RateLimitPolicy rate_limits{};
+
+  // Instead of admin_token: the guard built from the token's SHA-256 alone
+  // (AdminToken::FromSha256Hex), for a front end given only the digest (the Lambda function).
+  // When set, admin_token is ignored.
+  std::optional<AdminToken> admin_token_from_digest{};
 };
 
 // The JSON error every front end sends: {"error":"<code>","message":"<sentence>"}.

@@ -8,6 +8,8 @@
 #include <optional>
 #include <sstream>
 
+#include "aws/amazon_roots.h"
+
 extern char** environ;
 
 namespace hitcounter::aws {
@@ -128,6 +130,12 @@ Result<std::string> ResolveRegion(const Overrides& overrides, const Environment&
       "no AWS region: pass --region, set AWS_REGION (or AWS_DEFAULT_REGION), or set region in "
       "profile '" +
       ProfileName(env) + "' of the AWS config file");
+}
+
+// True when the flag or the environment names the endpoint (not AWS's own for the region).
+bool EndpointGiven(std::string_view service, const Overrides& overrides, const Environment& env) {
+  return !overrides.endpoint_url.empty() || Lookup(env, "AWS_ENDPOINT_URL_" + ToUpper(service)) ||
+         Lookup(env, "AWS_ENDPOINT_URL");
 }
 
 Result<Endpoint> ResolveEndpoint(std::string_view service, const std::string& region,
@@ -266,7 +274,12 @@ Result<ServiceSettings> ResolveServiceSettings(std::string_view service, const O
   Result<Credentials> credentials = ResolveCredentials(env);
   if (!credentials.ok()) return credentials.status();
   settings.credentials = *credentials;
-  if (settings.endpoint.tls) {
+  const bool aws_endpoint = !EndpointGiven(service, overrides, env);
+  const bool own_trust = Lookup(env, "SSL_CERT_FILE") || Lookup(env, "SSL_CERT_DIR");
+  if (settings.endpoint.tls && aws_endpoint && !own_trust &&
+      IsAmazonTrustHost(settings.endpoint.host)) {
+    settings.amazon_roots = true;
+  } else if (settings.endpoint.tls) {
     Result<std::string> ca_bundle = FindCaBundle(env);
     if (!ca_bundle.ok()) return ca_bundle.status();
     settings.ca_bundle = *ca_bundle;

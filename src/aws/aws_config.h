@@ -53,7 +53,11 @@ struct ServiceSettings {
   std::string region;
   Endpoint endpoint;
   Credentials credentials;
-  std::string ca_bundle;  // PEM file or hashed directory of CAs; empty for an http:// endpoint
+  // Which CAs an https endpoint's certificate is verified against: the PEM file or hashed
+  // directory `ca_bundle`, or, with `amazon_roots`, the Amazon Trust Services roots compiled
+  // into the binary (amazon_roots.h). Neither for an http:// endpoint.
+  std::string ca_bundle;  // empty for http:// and with amazon_roots
+  bool amazon_roots = false;
 };
 
 // Resolves the settings for `service` (its signing name and host prefix, e.g. "dynamodb"):
@@ -62,7 +66,9 @@ struct ServiceSettings {
 //   endpoint:    overrides.endpoint_url, else AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL,
 //                else https://<service>.<region>.amazonaws.com (.com.cn in China regions);
 //   credentials: ResolveCredentials;
-//   CA bundle:   FindCaBundle, only for https endpoints.
+//   trust:       for AWS's own endpoint (no endpoint given, a *.amazonaws.com host) with neither
+//                SSL_CERT_FILE nor SSL_CERT_DIR set, the compiled-in Amazon roots; for any
+//                other https endpoint, FindCaBundle.
 // On failure a Status (kInvalidArgument) whose message names what is missing or wrong and how
 // to provide it.
 Result<ServiceSettings> ResolveServiceSettings(std::string_view service, const Overrides& overrides,

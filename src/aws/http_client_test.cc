@@ -13,9 +13,11 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_ca.h"
 
 namespace hitcounter::aws {
 namespace {
@@ -50,19 +52,36 @@ enum class Behaviour {
   kAnswer,          // answers every request on a kept-alive connection
   kAnswerAndClose,  // answers one request, then closes (without saying so)
   kSilent,          // reads the request and never answers
+  kCloseFirst,      // closes its first connection unread, then answers like kAnswer
 };
 
 // A one-thread HTTP(S) server on 127.0.0.1 serving `connections` connections, then stopping.
 class TestServer {
  public:
-  TestServer(Behaviour behaviour, int connections, bool tls) : behaviour_(behaviour) {
+  TestServer(Behaviour behaviour, int connections, bool tls)
+      : TestServer(behaviour, connections,
+                   tls ? std::optional(testing::TestIdentity{kLocalhostCert, kLocalhostKey})
+                       : std::nullopt) {}
+
+  // Over TLS with `identity`'s certificate when set.
+  TestServer(Behaviour behaviour, int connections, std::optional<testing::TestIdentity> identity)
+      : behaviour_(behaviour) {
+    const bool tls = identity.has_value();
     if (tls) {
-      tls_.use_certificate_chain(asio::buffer(std::string_view(kLocalhostCert)));
-      tls_.use_private_key(asio::buffer(std::string_view(kLocalhostKey)), asio::ssl::context::pem);
+      tls_.use_certificate_chain(asio::buffer(identity->certificate_pem));
+      tls_.use_private_key(asio::buffer(identity->key_pem), asio::ssl::context::pem);
     }
     thread_ = std::thread([this, connections, tls] {
       for (int i = 0; i < connections; ++i) {
         tcp::socket socket = acceptor_.accept();
+        if (i == 0 && behaviour_ == Behaviour::kCloseFirst) {
+          if (tls) {
+            beast::ssl_stream<tcp::socket&> stream(socket, tls_);
+            beast::error_code error;
+            stream.handshake(asio::ssl::stream_base::server, error);
+          }
+          continue;  // the socket closes here
+        }
         if (!tls) {
           Serve(socket);
           continue;
@@ -156,6 +175,42 @@ TEST(HttpClient, ReportsARefusedConnectionAsNotSent) {
   EXPECT_FALSE(outcome.request_sent);
 }
 
+TEST(HttpClient, ConnectOpensTheConnectionTheNextPostUses) {
+  TestServer server(Behaviour::kAnswer, 1, /*tls=*/false);
+  HttpClient client(Endpoint{false, "127.0.0.1", server.port()}, nullptr);
+  ASSERT_TRUE(client.Connect(In(milliseconds(5'000))).ok());
+  EXPECT_EQ(client.connections_opened(), 1u);
+  ASSERT_TRUE(client.Connect(In(milliseconds(5'000))).ok()) << "connected already: a no-op";
+  HttpOutcome outcome = client.Post(Request(), In(milliseconds(5'000)));
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.message();
+  // The server serves one connection only: a second one would never be answered.
+  EXPECT_EQ(client.connections_opened(), 1u);
+}
+
+TEST(HttpClient, APreOpenedConnectionThePeerClosedIsReplacedBeforeThePost) {
+  TestServer server(Behaviour::kCloseFirst, 2, /*tls=*/false);
+  HttpClient client(Endpoint{false, "127.0.0.1", server.port()}, nullptr);
+  ASSERT_TRUE(client.Connect(In(milliseconds(5'000))).ok());
+  std::this_thread::sleep_for(milliseconds(50));  // let the close arrive
+  HttpOutcome outcome = client.Post(Request(), In(milliseconds(5'000)));
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.message();
+  EXPECT_EQ(client.connections_opened(), 2u);
+}
+
+TEST(HttpClient, ConnectReportsAnEndpointThatCannotBeReached) {
+  std::uint16_t port;
+  {
+    TestServer server(Behaviour::kAnswer, 1, /*tls=*/false);
+    port = server.port();
+    HttpClient once(Endpoint{false, "127.0.0.1", port}, nullptr);
+    ASSERT_TRUE(once.Post(Request(), In(milliseconds(5'000))).status.ok());
+  }
+  HttpClient client(Endpoint{false, "127.0.0.1", port}, nullptr);
+  Status connected = client.Connect(In(milliseconds(5'000)));
+  EXPECT_EQ(connected.code(), StatusCode::kUnavailable);
+  EXPECT_NE(connected.message().find("127.0.0.1"), std::string::npos) << connected.message();
+}
+
 class HttpsClientTest : public ::testing::Test {
  protected:
   std::string WriteCa() {
@@ -217,6 +272,68 @@ TEST_F(HttpsClientTest, RefusesACertificateForAnotherHostName) {
   HttpOutcome outcome = client.Post(Request(), In(milliseconds(5'000)));
   EXPECT_EQ(outcome.status.code(), StatusCode::kUnavailable);
   EXPECT_FALSE(outcome.request_sent);
+}
+
+// Verification both ways against a CA this test makes: the right CA is accepted, another CA and
+// the compiled-in Amazon roots are refused. The server presents a leaf signed by the CA (a real
+// chain, not a self-signed certificate), for the IP address the client connects to.
+class TestCaClientTest : public ::testing::Test {
+ protected:
+  HttpOutcome PostThrough(std::shared_ptr<TlsContext> trusted) {
+    TestServer server(Behaviour::kAnswer, 1, ca_.IssueServerCertificate("127.0.0.1"));
+    HttpClient client(Endpoint{true, "127.0.0.1", server.port()}, std::move(trusted));
+    return client.Post(Request(), In(milliseconds(5'000)));
+  }
+
+  testing::TestCa ca_{"hitcounter test CA"};
+};
+
+TEST_F(TestCaClientTest, AcceptsAServerWhoseChainEndsAtTheTrustedCa) {
+  HttpOutcome outcome = PostThrough(LoadTlsContextFromPem(ca_.certificate_pem(), "the CA").value());
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.message();
+  EXPECT_EQ(outcome.response.body, "{\"echo\":2}");
+}
+
+TEST_F(TestCaClientTest, RefusesAServerSignedByAnotherCa) {
+  testing::TestCa other("another test CA");
+  HttpOutcome outcome =
+      PostThrough(LoadTlsContextFromPem(other.certificate_pem(), "the other CA").value());
+  EXPECT_EQ(outcome.status.code(), StatusCode::kUnavailable);
+  EXPECT_FALSE(outcome.request_sent);
+  EXPECT_NE(outcome.status.message().find("TLS handshake failed"), std::string::npos)
+      << outcome.status.message();
+  EXPECT_NE(outcome.status.message().find("(unable to get local issuer certificate)"),
+            std::string::npos)
+      << outcome.status.message();
+}
+
+TEST_F(TestCaClientTest, TheCompiledInAmazonRootsRefuseAnyOtherCa) {
+  HttpOutcome outcome = PostThrough(AmazonRootsTlsContext().value());
+  EXPECT_EQ(outcome.status.code(), StatusCode::kUnavailable);
+  EXPECT_FALSE(outcome.request_sent);
+  EXPECT_NE(outcome.status.message().find("certificate verify failed"), std::string::npos)
+      << outcome.status.message();
+}
+
+TEST_F(TestCaClientTest, ConnectDoesTheTlsHandshakeAheadOfThePost) {
+  TestServer server(Behaviour::kAnswer, 1, ca_.IssueServerCertificate("127.0.0.1"));
+  HttpClient client(Endpoint{true, "127.0.0.1", server.port()},
+                    LoadTlsContextFromPem(ca_.certificate_pem(), "the CA").value());
+  ASSERT_TRUE(client.Connect(In(milliseconds(5'000))).ok());
+  HttpOutcome outcome = client.Post(Request(), In(milliseconds(5'000)));
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.message();
+  EXPECT_EQ(client.connections_opened(), 1u);
+}
+
+TEST_F(TestCaClientTest, APreOpenedTlsConnectionThePeerClosedIsReplacedBeforeThePost) {
+  TestServer server(Behaviour::kCloseFirst, 2, ca_.IssueServerCertificate("127.0.0.1"));
+  HttpClient client(Endpoint{true, "127.0.0.1", server.port()},
+                    LoadTlsContextFromPem(ca_.certificate_pem(), "the CA").value());
+  ASSERT_TRUE(client.Connect(In(milliseconds(5'000))).ok());
+  std::this_thread::sleep_for(milliseconds(50));  // let the close arrive behind the tickets
+  HttpOutcome outcome = client.Post(Request(), In(milliseconds(5'000)));
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.message();
+  EXPECT_EQ(client.connections_opened(), 2u);
 }
 
 TEST(LoadTlsContext, NamesABundleThatCannotBeLoaded) {

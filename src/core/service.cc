@@ -203,7 +203,7 @@ Service::Service(Store& store, const Clock& clock, ServiceOptions options)
     : store_(store),
       clock_(clock),
       options_(std::move(options)),
-      admin_token_(options_.admin_token),
+      admin_token_(options_.admin_token_from_digest.value_or(AdminToken(options_.admin_token))),
       dashboard_page_(DashboardPage(options_.reserved_prefix)) {
   options_.admin_token.clear();  // only its digest is kept (admin_token_)
 }

@@ -98,12 +98,14 @@ aws::Deadline StoreDeadline(UnixMillis lambda_deadline, UnixMillis epoch_now,
 int RunLoop(RuntimeClient& runtime, Service& service, const LoopOptions& options) {
   // Static: the environment keeps pointing into it after RunLoop returns.
   static TraceIdVariable trace_id;
-  for (;;) {
-    Result<Invocation> invocation = runtime.Next();
+  for (bool first = true;; first = false) {
+    Result<Invocation> invocation =
+        runtime.Next(first ? options.asked_for_first_event : std::function<void()>());
     if (!invocation.ok()) {
       LogError("", invocation.status().message());
       return 1;
     }
+    if (first && options.before_first_event) options.before_first_event();
     Serve(runtime, service, options, trace_id, *invocation);
   }
 }

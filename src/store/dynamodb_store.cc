@@ -128,6 +128,14 @@ std::unique_ptr<AwsJsonClient> DynamoDbStore::NewClient() {
                                          clock_);
 }
 
+Status DynamoDbStore::Preconnect(Deadline deadline) {
+  std::unique_ptr<AwsJsonClient> client = NewClient();
+  if (Status connected = client->Connect(deadline); !connected.ok()) return connected;
+  std::lock_guard lock(idle_mutex_);
+  idle_clients_.push_back(std::move(client));
+  return Status::Ok();
+}
+
 Deadline DynamoDbStore::Within(hitcounter::Deadline deadline, std::chrono::milliseconds budget) {
   const Deadline now = std::chrono::steady_clock::now();
   return deadline - now < budget ? deadline : now + budget;
