@@ -33,6 +33,9 @@ Status ReadAdminToken(const aws::Environment& env, ServiceOptions& service) {
         "HITCOUNTER_ADMIN_TOKEN and HITCOUNTER_ADMIN_TOKEN_SHA256 are both set: set only one");
   }
   if (digest.empty()) {
+    if (Status valid = ValidateAdminToken(token); !valid.ok()) {
+      return Status::InvalidArgument("HITCOUNTER_ADMIN_TOKEN: " + valid.message());
+    }
     service.admin_token = std::move(token);
     return Status::Ok();
   }
@@ -58,9 +61,8 @@ Result<FunctionSettings> FunctionSettingsFromEnv(const aws::Environment& env) {
   settings.store.workers = 0;
   std::string prefix = Get(env, "HITCOUNTER_RESERVED_PREFIX");
   if (!prefix.empty()) {
-    if (prefix.front() != '/') {
-      return Status::InvalidArgument("HITCOUNTER_RESERVED_PREFIX must start with '/', got \"" +
-                                     prefix + "\"");
+    if (Status valid = ValidateReservedPrefix(prefix); !valid.ok()) {
+      return Status::InvalidArgument("HITCOUNTER_RESERVED_PREFIX: " + valid.message());
     }
     settings.service.reserved_prefix = std::move(prefix);
   }

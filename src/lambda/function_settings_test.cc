@@ -134,5 +134,17 @@ TEST(FunctionSettingsTest, MissingRegionIsRefused) {
   EXPECT_EQ(FunctionSettingsFromEnv(env).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(FunctionSettingsTest, AnAdminTokenWithSpacesAroundItStopsInit) {
+  aws::Environment env = {{"TABLE_NAME", "hits"},
+                          {"AWS_REGION", "eu-west-1"},
+                          {"AWS_ACCESS_KEY_ID", "AKID"},
+                          {"AWS_SECRET_ACCESS_KEY", "secret"},
+                          {"HITCOUNTER_ADMIN_TOKEN", " padded "}};
+  Result<FunctionSettings> settings = FunctionSettingsFromEnv(env);
+  ASSERT_FALSE(settings.ok());
+  EXPECT_NE(settings.status().message().find("HITCOUNTER_ADMIN_TOKEN"), std::string::npos);
+  EXPECT_EQ(settings.status().message().find("padded"), std::string::npos) << "a secret";
+}
+
 }  // namespace
 }  // namespace hitcounter::lambda

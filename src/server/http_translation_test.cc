@@ -55,7 +55,8 @@ TEST(HttpTranslationTest, AHeaderBlockOverItsLimitIs431HoweverItArrived) {
 
 // Regression: "Host: a b@c/d" was served.
 TEST(HttpTranslationTest, AHostThatIsNoHostIs400) {
-  for (const char* host : {"a b@c/d", "h/x", "user@h", "h:80x", "[::1", "[::1]x", "h%zz", "\"h\""}) {
+  for (const char* host :
+       {"a b@c/d", "h/x", "user@h", "h:80x", "[::1", "[::1]x", "h%zz", "\"h\""}) {
     Parsed parsed;
     Parse(std::string("GET /a HTTP/1.1\r\nHost: ") + host + "\r\n\r\n", parsed);
     ASSERT_FALSE(parsed.ec) << host;
@@ -68,8 +69,7 @@ TEST(HttpTranslationTest, AHostThatIsNoHostIs400) {
                            "caf%C3%A9.example", "[v1.fe80::a+en1]"}) {
     Parsed parsed;
     Parse(std::string("GET /a HTTP/1.1\r\nHost: ") + host + "\r\n\r\n", parsed);
-    EXPECT_FALSE(RefuseHeader(parsed.parser.get(), parsed.parser.chunked(), parsed.used))
-        << host;
+    EXPECT_FALSE(RefuseHeader(parsed.parser.get(), parsed.parser.chunked(), parsed.used)) << host;
   }
 }
 

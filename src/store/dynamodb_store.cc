@@ -270,6 +270,14 @@ Result<CountedHit> DynamoDbStore::Apply(AwsJsonClient& client, const PendingHit&
     window_hits = *claimed;
   }
   Result<RouteStats> stats = Count(client, hit);
+  if (hit.limit && stats.status().code() == StatusCode::kOutOfRange) {
+    // The hit counted nothing: its place in the window goes back (a failure to give it back
+    // only lets the window count fewer hits).
+    (void)client.Call(
+        "UpdateItem",
+        dynamodb::ReleaseWindowRequest(settings_.table, hit.route, *hit.limit, hit.now),
+        hit.deadline, Replay::kNever);
+  }
   if (!stats.ok()) return stats.status();
   return CountedHit{std::move(stats).value(), window_hits};
 }
