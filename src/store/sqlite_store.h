@@ -35,9 +35,10 @@
 //
 // Reads (Get, List) run on a reader thread with a read-only connection (sqlite_reader.h), with
 // the committed, not yet folded records kept in memory as their overlay: they see every
-// committed hit and no other, and never hold up hits. The reader thread runs at a lower scheduling
-// priority (kReaderNice): on a busy machine a slow listing takes longer instead of taking the
-// hits' CPU. CheckHealth answers at once from what the store knows (see there).
+// committed hit and no other, and never hold up hits. The reader thread runs only when its core
+// is otherwise idle (SCHED_IDLE; kReaderNice where that is refused): on a busy machine a slow
+// listing takes longer instead of taking the hits' CPU. CheckHealth answers at once from what the
+// store knows (see there).
 //
 // Bounded routes: a hit on a new route is refused (kRouteLimitReached) once the store holds
 // max_routes routes, in memory, before anything is written.
@@ -97,7 +98,8 @@ inline constexpr std::chrono::milliseconds kCommitStallLimit{2'000};
 // that took the server out of rotation sends none).
 inline constexpr std::chrono::milliseconds kProbeInterval{500};
 
-// The reader thread's nice value (0 normal .. 19 lowest): reads yield the CPU to hits.
+// The checkpointer's nice value (0 normal .. 19 lowest), and the reader's where SCHED_IDLE is
+// refused: they yield the CPU to hits.
 inline constexpr int kReaderNice = 10;
 
 // The WAL size, in pages, past which the checkpointer copies it back (SQLite's own default).
