@@ -495,7 +495,8 @@ TEST_F(BootstrapTest, BadSettingsAreAnInitError) {
   LocalDynamoDb* engine = SharedEngine(Engine::kDynalite);
   ASSERT_NE(engine, nullptr);
   for (const char* bad : {"TABLE_NAME=no spaces", "HITCOUNTER_RESERVED_PREFIX=stats",
-                          "AWS_REGION=", "HITCOUNTER_ADMIN_TOKEN_SHA256=not-a-digest"}) {
+                          "AWS_REGION=", "HITCOUNTER_ADMIN_TOKEN_SHA256=not-a-digest",
+                          "HITCOUNTER_ROUTE_TEMPLATES=/users/{}"}) {
     RuntimeApiEmulator emulator;
     std::vector<std::string> env = FunctionEnvironment(*engine, "hits");
     env.front() = "AWS_LAMBDA_RUNTIME_API=" + emulator.address();
