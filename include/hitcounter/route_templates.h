@@ -37,6 +37,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -47,10 +49,8 @@
 
 namespace hitcounter {
 
-// Most templates in one set. A hit that no template matches tries them all: each costs one
-// comparison of segment counts, plus a walk of the route for those of the same shape, so a few
-// hundred cost well under a microsecond per hit. An API with more route shapes than this is
-// better counted by its routes' own names.
+// Most templates in one set: bounds the tree Make() builds and the work of checking them at
+// start. An API with more route shapes than this is better counted by its routes' own names.
 inline constexpr std::size_t kMaxRouteTemplates = 1'000;
 
 // Longest template: its text is a route as stored (route.h), so it obeys a route's bound.
@@ -82,7 +82,11 @@ class RouteTemplates {
   Status CheckOutsideReservedPrefix(std::string_view reserved_prefix) const;
 
   // The text of the first template that `route` (a normalised route) matches, or nullptr when
-  // none does. Allocates nothing. The pointer lives as long as this object.
+  // none does. Allocates nothing: it walks a tree of the templates' segments (at each segment
+  // of the route, the child for that literal text, looked up in a sorted map, and the child
+  // for a parameter), skipping every branch whose templates all come after one already
+  // matched. Its cost grows with the route's segments and with the templates that share its
+  // leading literals, not with the number of templates. The pointer lives as long as this.
   const std::string* Match(std::string_view route) const;
 
   // Replaces `route` by the template it matches, if any; true when it did.
@@ -93,28 +97,30 @@ class RouteTemplates {
     return true;
   }
 
-  bool empty() const { return templates_.empty(); }
-  std::size_t size() const { return templates_.size(); }
+  bool empty() const { return texts_.empty(); }
+  std::size_t size() const { return texts_.size(); }
 
  private:
-  struct Segment {
-    enum class Kind : std::uint8_t { kLiteral, kOne, kRest };
-    Kind kind = Kind::kLiteral;
-    // A literal's place in the template's text (offsets, so that moving the text, which may
-    // move its characters, cannot leave them dangling).
-    std::uint16_t offset = 0;
-    std::uint16_t size = 0;
-  };
-  struct Template {
-    std::string text;
-    std::vector<Segment> segments;
-    bool rest = false;  // ends with {name+}: matches routes of at least segments.size()
+  static constexpr std::uint32_t kNone = UINT32_MAX;
+
+  // A place in the tree: the templates that reach it share their first segments. Children and
+  // templates are indices (into nodes_ and texts_), so copies and moves keep them valid.
+  struct Node {
+    std::map<std::string, std::uint32_t, std::less<>> literals;  // segment text -> child
+    std::uint32_t parameter = kNone;                             // the child after a {name} segment
+    std::uint32_t ends_here = kNone;  // the first template that ends at this node
+    std::uint32_t rest_here = kNone;  // the first template whose {name+} follows this node
+    std::uint32_t first = kNone;      // the first template at or below this node
   };
 
-  static Result<Template> Compile(std::string_view text);
-  static bool Matches(const Template& compiled, std::string_view route);
+  // Checks `text` and adds it to the tree as template number texts_.size().
+  Status Add(std::string_view text);
+  // Lowers `best` to the first template that matches the route's segments from `position`.
+  void Search(std::uint32_t node, std::string_view route, std::size_t position,
+              std::uint32_t& best) const;
 
-  std::vector<Template> templates_;
+  std::vector<std::string> texts_;
+  std::vector<Node> nodes_;  // nodes_[0], the root, once a template is added
 };
 
 }  // namespace hitcounter

@@ -18,16 +18,9 @@ bool IsNameCharacter(char c) {
          c == '-';
 }
 
-// The segments of a normalised route, without its leading '/': "/a/b" has "a" and "b"; "/" has
-// none. A route has no empty segment (route.h, rule 5).
-std::size_t SegmentCount(std::string_view route) {
-  if (route.size() <= 1) return 0;
-  return static_cast<std::size_t>(std::count(route.begin(), route.end(), '/'));
-}
-
 }  // namespace
 
-Result<RouteTemplates::Template> RouteTemplates::Compile(std::string_view text) {
+Status RouteTemplates::Add(std::string_view text) {
   const std::string quoted = "route template \"" + std::string(text) + "\"";
   auto refuse = [&quoted](const std::string& why) {
     return Status::InvalidArgument(quoted + ": " + why);
@@ -45,65 +38,92 @@ Result<RouteTemplates::Template> RouteTemplates::Compile(std::string_view text) 
     return refuse("is not a normalised route; write it as routes are counted and listed: \"" +
                   *normal + "\"");
   }
-  Template compiled{std::string(text), {}, false};
-  if (text == "/") return compiled;
+  for (const std::string& seen : texts_) {
+    if (seen == text) return Status::InvalidArgument(quoted + " is given twice");
+  }
+  // The template's path through the tree: a literal's text, or a parameter (empty). A final
+  // {name+} is not a step: the node before it takes it.
+  struct Step {
+    std::string_view literal;
+    bool parameter = false;
+  };
+  std::vector<Step> steps;
   std::vector<std::string_view> names;
-  std::size_t start = 1;
-  while (start <= text.size()) {
+  bool rest = false;
+  for (std::size_t start = 1; start < text.size();) {
     std::size_t end = text.find('/', start);
     if (end == std::string_view::npos) end = text.size();
     const std::string_view segment = text.substr(start, end - start);
-    Segment compiled_segment{Segment::Kind::kLiteral, static_cast<std::uint16_t>(start),
-                             static_cast<std::uint16_t>(segment.size())};
-    if (segment.find_first_of("{}") != std::string_view::npos) {
-      if (compiled.rest) return refuse("{name+} must be the last segment");
-      std::string_view name = segment;
-      if (name.size() < 2 || name.front() != '{' || name.back() != '}' ||
-          name.substr(1, name.size() - 2).find_first_of("{}") != std::string_view::npos) {
-        return refuse("a parameter must be a whole segment, {name} or {name+}; \"" +
-                      std::string(segment) + "\" has braces in the middle of a segment");
-      }
-      name = name.substr(1, name.size() - 2);
-      compiled_segment.kind = Segment::Kind::kOne;
-      if (name.ends_with('+')) {
-        name.remove_suffix(1);
-        compiled_segment.kind = Segment::Kind::kRest;
-        compiled.rest = true;
-      }
-      if (name.empty()) return refuse("the parameter \"" + std::string(segment) + "\" has no name");
-      if (name.size() > kMaxTemplateNameBytes ||
-          !std::all_of(name.begin(), name.end(), IsNameCharacter)) {
-        return refuse("the parameter name \"" + std::string(name) + "\" must be 1 to " +
-                      std::to_string(kMaxTemplateNameBytes) + " ASCII letters, digits, '_' or '-'");
-      }
-      if (std::find(names.begin(), names.end(), name) != names.end()) {
-        return refuse("the parameter name \"" + std::string(name) + "\" is used twice");
-      }
-      names.push_back(name);
-    } else if (compiled.rest) {
-      return refuse("{name+} must be the last segment");
-    }
-    compiled.segments.push_back(compiled_segment);
     start = end + 1;
+    if (rest) return refuse("{name+} must be the last segment");
+    if (segment.find_first_of("{}") == std::string_view::npos) {
+      steps.push_back({segment, false});
+      continue;
+    }
+    if (segment.size() < 2 || segment.front() != '{' || segment.back() != '}' ||
+        segment.substr(1, segment.size() - 2).find_first_of("{}") != std::string_view::npos) {
+      return refuse("a parameter must be a whole segment, {name} or {name+}; \"" +
+                    std::string(segment) + "\" has braces in the middle of a segment");
+    }
+    std::string_view name = segment.substr(1, segment.size() - 2);
+    if (name.ends_with('+')) {
+      name.remove_suffix(1);
+      rest = true;
+    }
+    if (name.empty()) return refuse("the parameter \"" + std::string(segment) + "\" has no name");
+    if (name.size() > kMaxTemplateNameBytes ||
+        !std::all_of(name.begin(), name.end(), IsNameCharacter)) {
+      return refuse("the parameter name \"" + std::string(name) + "\" must be 1 to " +
+                    std::to_string(kMaxTemplateNameBytes) + " ASCII letters, digits, '_' or '-'");
+    }
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      return refuse("the parameter name \"" + std::string(name) + "\" is used twice");
+    }
+    names.push_back(name);
+    if (!rest) steps.push_back({{}, true});
   }
-  return compiled;
+  // Into the tree (Make drops the whole tree when a template fails). A template that ends
+  // where an earlier one ends matches the same routes, all of which the earlier one takes.
+  const auto index = static_cast<std::uint32_t>(texts_.size());
+  if (nodes_.empty()) nodes_.emplace_back();
+  std::vector<std::uint32_t> path = {0};
+  for (const Step& step : steps) {
+    const std::uint32_t here = path.back();
+    std::uint32_t next = step.parameter ? nodes_[here].parameter : kNone;
+    if (!step.parameter) {
+      auto found = nodes_[here].literals.find(step.literal);
+      if (found != nodes_[here].literals.end()) next = found->second;
+    }
+    if (next == kNone) {
+      next = static_cast<std::uint32_t>(nodes_.size());
+      nodes_.emplace_back();  // may move the nodes: `here` is an index, not a reference
+      if (step.parameter) {
+        nodes_[here].parameter = next;
+      } else {
+        nodes_[here].literals.emplace(std::string(step.literal), next);
+      }
+    }
+    path.push_back(next);
+  }
+  std::uint32_t& slot = rest ? nodes_[path.back()].rest_here : nodes_[path.back()].ends_here;
+  if (slot != kNone) {
+    return refuse("matches the same routes as \"" + texts_[slot] +
+                  "\", which comes first, so it would never count");
+  }
+  slot = index;
+  for (std::uint32_t node : path) nodes_[node].first = std::min(nodes_[node].first, index);
+  texts_.emplace_back(text);
+  return Status::Ok();
 }
 
 Result<RouteTemplates> RouteTemplates::Make(std::span<const std::string> texts) {
   RouteTemplates templates;
   for (const std::string& text : texts) {
-    if (templates.templates_.size() == kMaxRouteTemplates) {
+    if (templates.texts_.size() == kMaxRouteTemplates) {
       return Status::InvalidArgument("more than " + std::to_string(kMaxRouteTemplates) +
                                      " route templates");
     }
-    Result<Template> compiled = Compile(text);
-    if (!compiled.ok()) return compiled.status();
-    for (const Template& seen : templates.templates_) {
-      if (seen.text == compiled->text) {
-        return Status::InvalidArgument("route template \"" + text + "\" is given twice");
-      }
-    }
-    templates.templates_.push_back(std::move(compiled).value());
+    if (Status added = templates.Add(text); !added.ok()) return added;
   }
   return templates;
 }
@@ -132,10 +152,10 @@ Result<RouteTemplates> RouteTemplates::Parse(std::string_view list) {
 }
 
 Status RouteTemplates::CheckOutsideReservedPrefix(std::string_view reserved_prefix) const {
-  for (const Template& compiled : templates_) {
-    if (compiled.text.starts_with(reserved_prefix)) {
+  for (const std::string& text : texts_) {
+    if (text.starts_with(reserved_prefix)) {
       return Status::InvalidArgument(
-          "route template \"" + compiled.text + "\" is under the reserved prefix \"" +
+          "route template \"" + text + "\" is under the reserved prefix \"" +
           std::string(reserved_prefix) +
           "\": paths there are hitcounter's own endpoints and never count");
     }
@@ -143,31 +163,30 @@ Status RouteTemplates::CheckOutsideReservedPrefix(std::string_view reserved_pref
   return Status::Ok();
 }
 
-bool RouteTemplates::Matches(const Template& compiled, std::string_view route) {
-  // The caller checked the segment counts, so each segment of the template has one in the route.
-  std::size_t start = 1;
-  for (const Segment& segment : compiled.segments) {
-    if (segment.kind == Segment::Kind::kRest) return true;
-    std::size_t end = route.find('/', start);
-    if (end == std::string_view::npos) end = route.size();
-    if (segment.kind == Segment::Kind::kLiteral &&
-        route.substr(start, end - start) !=
-            std::string_view(compiled.text).substr(segment.offset, segment.size)) {
-      return false;
-    }
-    start = end + 1;
+void RouteTemplates::Search(std::uint32_t node_index, std::string_view route, std::size_t position,
+                            std::uint32_t& best) const {
+  const Node& node = nodes_[node_index];
+  if (node.first >= best) return;  // nothing here could win
+  if (position > route.size()) {   // no segment left
+    best = std::min(best, node.ends_here);
+    return;
   }
-  return true;
+  best = std::min(best, node.rest_here);  // {name+} takes the one or more segments left
+  std::size_t end = route.find('/', position);
+  if (end == std::string_view::npos) end = route.size();
+  if (!node.literals.empty()) {
+    auto found = node.literals.find(route.substr(position, end - position));
+    if (found != node.literals.end()) Search(found->second, route, end + 1, best);
+  }
+  if (node.parameter != kNone) Search(node.parameter, route, end + 1, best);
 }
 
 const std::string* RouteTemplates::Match(std::string_view route) const {
-  const std::size_t segments = SegmentCount(route);
-  for (const Template& compiled : templates_) {
-    const bool fits =
-        compiled.rest ? segments >= compiled.segments.size() : segments == compiled.segments.size();
-    if (fits && Matches(compiled, route)) return &compiled.text;
-  }
-  return nullptr;
+  if (nodes_.empty()) return nullptr;
+  std::uint32_t best = kNone;
+  // The root "/" has no segment: its search starts past its end.
+  Search(0, route, route.size() <= 1 ? route.size() + 1 : 1, best);
+  return best == kNone ? nullptr : &texts_[best];
 }
 
 }  // namespace hitcounter

@@ -149,7 +149,28 @@ INSTANTIATE_TEST_SUITE_P(
         Malformed{"/caf%C3%A9/{id}", "write it as routes are counted and listed: \"/café/{id}\""},
         Malformed{"/a/../{id}", "write it as routes are counted and listed: \"/{id}\""},
         Malformed{"/users/{id}?x=1", "write it as routes are counted and listed"},
-        Malformed{"/bad%zz/{id}", "is not a route"}, Malformed{"/fine/{x}", "is given twice"}));
+        Malformed{"/bad%zz/{id}", "is not a route"}, Malformed{"/fine/{x}", "is given twice"},
+        Malformed{"/fine/{y}", "matches the same routes as \"/fine/{x}\", which comes first"}));
+
+TEST(RouteTemplatesTest, ARestTemplateOfTheSameShapeAsAnEarlierOneIsRefused) {
+  Result<RouteTemplates> templates =
+      RouteTemplates::Make(std::vector<std::string>{"/a/{p+}", "/a/{x}", "/a/{q+}"});
+  ASSERT_FALSE(templates.ok());
+  EXPECT_NE(templates.status().message().find(
+                "route template \"/a/{q+}\": matches the same routes as \"/a/{p+}\""),
+            std::string::npos)
+      << templates.status().message();
+}
+
+TEST(RouteTemplatesTest, ALaterTemplateMayOverlapAnEarlierOneAndWinsWhereItAloneMatches) {
+  const RouteTemplates templates = Make({"/a/{x}/c", "/{y}/b/{z}", "/a/b/{w+}", "/{v+}"});
+  EXPECT_EQ(*templates.Match("/a/b/c"), "/a/{x}/c");
+  EXPECT_EQ(*templates.Match("/a/b/d"), "/{y}/b/{z}");
+  EXPECT_EQ(*templates.Match("/a/b/d/e"), "/a/b/{w+}");
+  EXPECT_EQ(*templates.Match("/a/c/d"), "/{v+}");
+  EXPECT_EQ(*templates.Match("/q"), "/{v+}");
+  EXPECT_EQ(templates.Match("/"), nullptr);
+}
 
 TEST(RouteTemplatesTest, AParameterNameHasABoundedLength) {
   EXPECT_TRUE(RouteTemplates::Make(
