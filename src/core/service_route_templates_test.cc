@@ -83,6 +83,27 @@ TEST_F(ServiceRouteTemplatesTest, ReservedEndpointsAreDecidedBeforeTemplates) {
   EXPECT_EQ(Call("GET", "/_stats?route=/_health").status, 404);
 }
 
+TEST_F(ServiceRouteTemplatesTest, APrefixListsTheRoutesAsCountedTemplatesIncluded) {
+  Configure({"/users/me", "/users/{id}"});
+  Call("GET", "/users/1");
+  Call("GET", "/users/2");
+  Call("GET", "/users/me");
+  Call("GET", "/users/1/posts");
+  Call("GET", "/orders/1");
+  Response listed = Call("GET", "/_stats?prefix=%2Fusers%2F&sort=route");
+  ASSERT_EQ(listed.status, 200);
+  rapidjson::Document body;
+  body.Parse(listed.body.c_str());
+  ASSERT_TRUE(body.IsObject() && body["routes"].IsArray()) << listed.body;
+  std::vector<std::pair<std::string, std::int64_t>> routes;
+  for (const auto& route : body["routes"].GetArray()) {
+    routes.emplace_back(route["route"].GetString(), route["count"].GetInt64());
+  }
+  const std::vector<std::pair<std::string, std::int64_t>> expected = {
+      {"/users/1/posts", 1}, {"/users/me", 1}, {"/users/{id}", 2}};
+  EXPECT_EQ(routes, expected) << listed.body;
+}
+
 TEST_F(ServiceRouteTemplatesTest, RateLimitsApplyToTheRouteAsCounted) {
   Configure({"/users/{id}"}, "/users/{id} 2/1h");
   EXPECT_EQ(Call("GET", "/users/1").status, 200);
