@@ -1,7 +1,8 @@
 // The examples of route templates (hitcounter/route_templates.h) that the matcher's unit tests
-// and both doors (the standalone server over HTTP, the Lambda front end through its events)
-// run, so that the doors cannot drift apart. The README's table in "What a route is" shows
-// these same rows: change both together.
+// and both doors run (the standalone server over HTTP on the store under test; the Lambda front
+// end through its events, in process and as the packaged bootstrap on DynamoDB Local), so that
+// the doors cannot drift apart. The README's table under "Route templates" shows these same
+// rows: change both together.
 #ifndef HITCOUNTER_TESTS_SUPPORT_ROUTE_TEMPLATE_EXAMPLES_H_
 #define HITCOUNTER_TESTS_SUPPORT_ROUTE_TEMPLATE_EXAMPLES_H_
 
