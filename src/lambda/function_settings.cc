@@ -1,5 +1,7 @@
 #include "lambda/function_settings.h"
 
+#include <cstdlib>
+
 #include <charconv>
 
 namespace hitcounter::lambda {
@@ -59,6 +61,17 @@ Result<FunctionSettings> FunctionSettingsFromEnv(const aws::Environment& env) {
   if (!store.ok()) return store.status();
   FunctionSettings settings{std::move(store).value(), {}};
   settings.store.workers = 0;
+  settings.store.listing_cache_ttl = std::chrono::seconds(kFunctionListingCacheSeconds);
+  if (std::string cache = Get(env, "HITCOUNTER_LISTING_CACHE_SECONDS"); !cache.empty()) {
+    char* end = nullptr;
+    const long seconds = std::strtol(cache.c_str(), &end, 10);
+    if (*end != '\0' || seconds < 0 || seconds > kMaxListingCacheSeconds) {
+      return Status::InvalidArgument("HITCOUNTER_LISTING_CACHE_SECONDS must be 0 to " +
+                                     std::to_string(kMaxListingCacheSeconds) + ", got \"" + cache +
+                                     "\"");
+    }
+    settings.store.listing_cache_ttl = std::chrono::seconds(seconds);
+  }
   std::string prefix = Get(env, "HITCOUNTER_RESERVED_PREFIX");
   if (!prefix.empty()) {
     if (Status valid = ValidateReservedPrefix(prefix); !valid.ok()) {

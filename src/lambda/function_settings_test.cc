@@ -117,6 +117,21 @@ TEST(FunctionSettingsTest, TheMostRoutesDefaultsToTheBoundAndZeroLiftsIt) {
   }
 }
 
+TEST(FunctionSettingsTest, ListingsAreCachedForThreeSecondsUnlessSetOtherwise) {
+  aws::Environment env = LambdaEnvironment();
+  EXPECT_EQ(FunctionSettingsFromEnv(env)->store.listing_cache_ttl,
+            std::chrono::seconds(kFunctionListingCacheSeconds));
+  env["HITCOUNTER_LISTING_CACHE_SECONDS"] = "0";
+  EXPECT_EQ(FunctionSettingsFromEnv(env)->store.listing_cache_ttl.count(), 0);
+  env["HITCOUNTER_LISTING_CACHE_SECONDS"] = "60";
+  EXPECT_EQ(FunctionSettingsFromEnv(env)->store.listing_cache_ttl, std::chrono::seconds(60));
+  for (const char* bad : {"-1", "soon", "3s", "3601"}) {
+    env["HITCOUNTER_LISTING_CACHE_SECONDS"] = bad;
+    Status status = FunctionSettingsFromEnv(env).status();
+    EXPECT_NE(status.message().find("HITCOUNTER_LISTING_CACHE_SECONDS"), std::string::npos) << bad;
+  }
+}
+
 TEST(FunctionSettingsTest, AMissingOrBadTableNameIsRefusedByName) {
   aws::Environment env = LambdaEnvironment();
   env.erase("TABLE_NAME");
