@@ -253,9 +253,16 @@ function readRouteTemplates(config: pulumi.Config, reservedPrefix: string | unde
         fail(`routeTemplates holds ${templates.length} templates, more than ${kMaxRouteTemplates}`);
     }
     const prefix = reservedPrefix ?? "/_";
+    const firstOfShape = new Map<string, string>();  // parameters' names dropped -> template
     for (const [i, template] of templates.entries()) {
+        const shape = template.replace(/\{[^/{}+]*(\+?)\}/g, "{$1}");
+        const earlier = firstOfShape.get(shape);
+        firstOfShape.set(shape, earlier ?? template);
         const problem = routeTemplateProblem(template, new Set<string>()) ??
             (templates.indexOf(template) !== i ? "is given twice" : undefined) ??
+            (earlier !== undefined
+                ? `matches the same routes as "${earlier}", which comes first, so it would never count`
+                : undefined) ??
             (template.startsWith(prefix)
                 ? `is under the reserved prefix "${prefix}", whose paths never count`
                 : undefined);
