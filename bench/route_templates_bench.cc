@@ -61,6 +61,17 @@ int main(int argc, char** argv) {
   const RouteTemplates none;
   const RouteTemplates few = Templates({"/users/me", "/users/{id}", "/api/v1/users/{id}/posts",
                                         "/files/{path+}", "/api/v1/orders/{id}"});
+  // 100 templates as an API might have them: none of them matches the unmatched routes, whose
+  // first segment no template names; and the same behind a leading parameter ("/{tenant}/..."),
+  // which every route enters.
+  std::vector<std::string> hundred_texts;
+  std::vector<std::string> hundred_behind_parameter_texts;
+  for (int i = 0; i < 100; ++i) {
+    hundred_texts.push_back("/r" + std::to_string(i) + "/{id}");
+    hundred_behind_parameter_texts.push_back("/{tenant}/r" + std::to_string(i) + "/{id}");
+  }
+  const RouteTemplates hundred = Templates(hundred_texts);
+  const RouteTemplates hundred_behind_parameter = Templates(hundred_behind_parameter_texts);
   std::vector<std::string> many_texts;
   for (int i = 0; i < 1000; ++i) many_texts.push_back("/t" + std::to_string(i) + "/{a}/{b}");
   const RouteTemplates many = Templates(many_texts);
@@ -80,6 +91,9 @@ int main(int argc, char** argv) {
   report("no templates (the one branch)", matching, none);
   report("5 templates, route matches the third", matching, few);
   report("5 templates, route matches none", unmatched, few);
+  report("100 templates, route matches none", unmatched, hundred);
+  report("100 templates behind a {tenant} parameter, none matches", unmatched,
+         hundred_behind_parameter);
   report("1000 templates of the route's shape, none matches", unmatched, many);
   return 0;
 }
