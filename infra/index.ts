@@ -123,7 +123,8 @@ if (settings.adminToken !== undefined) {
 // --- Function ----------------------------------------------------------------------------------
 
 // Optional service settings reach the function only when configured; otherwise the function's
-// own defaults apply (reserved prefix "/_", no rate limit, 100000 routes, /_stats unprotected).
+// own defaults apply (reserved prefix "/_", no rate limit, no route template, 100000 routes,
+// /_stats unprotected).
 const environment: Record<string, pulumi.Input<string>> = { TABLE_NAME: table.name };
 if (settings.reservedPrefix !== undefined) {
     environment.HITCOUNTER_RESERVED_PREFIX = settings.reservedPrefix;
@@ -133,6 +134,9 @@ if (settings.rateLimit !== undefined) {
 }
 if (settings.rateLimitRules !== undefined) {
     environment.HITCOUNTER_RATE_LIMIT_RULES = settings.rateLimitRules;
+}
+if (settings.routeTemplates !== undefined) {
+    environment.HITCOUNTER_ROUTE_TEMPLATES = settings.routeTemplates;
 }
 if (settings.maxRoutes !== undefined) {
     environment.HITCOUNTER_MAX_ROUTES = String(settings.maxRoutes);

@@ -101,6 +101,8 @@ export interface Settings {
     reservedPrefix?: string;
     rateLimit?: string;
     rateLimitRules?: string;
+    /** Route templates separated by ";", in order (the first match wins). */
+    routeTemplates?: string;
     maxRoutes?: number;
     /**
      * The token guarding /_stats, /_dashboard and /_metrics, as a Pulumi secret, when one is
@@ -175,6 +177,100 @@ function readRateLimitRules(config: pulumi.Config): string | undefined {
         }
     }
     return raw;
+}
+
+/**
+ * Route templates (include/hitcounter/route_templates.h): the function's own limits and rules,
+ * checked here so that a mistake stops `pulumi preview` rather than the function's start. The
+ * function checks them again, fully (a template must also be a normalised route).
+ */
+const kMaxRouteTemplates = 1000;
+const kMaxRouteTemplateBytes = 1024;
+const kTemplateParameter = /^\{([A-Za-z0-9_-]{1,64})(\+?)\}$/;
+
+/** Why `template` is malformed, or undefined when it is not. */
+function routeTemplateProblem(template: string, seenParameters: Set<string>): string | undefined {
+    if (!template.startsWith("/")) {
+        return "must start with '/'";
+    }
+    if (Buffer.byteLength(template) > kMaxRouteTemplateBytes) {
+        return `is longer than ${kMaxRouteTemplateBytes} bytes`;
+    }
+    if (template === "/") {
+        return undefined;
+    }
+    const segments = template.slice(1).split("/");
+    for (const [i, segment] of segments.entries()) {
+        if (segment === "" || segment === "." || segment === ".." || /[?#]|%(?!2F|25)/.test(segment)) {
+            return "is not a normalised route (no empty, . or .. segment, no trailing '/', " +
+                "no query, no escape but %2F and %25: write it as /_stats lists routes)";
+        }
+        if (!/[{}]/.test(segment)) {
+            continue;
+        }
+        const parameter = kTemplateParameter.exec(segment);
+        if (parameter === null) {
+            return `"${segment}" is not a parameter: a parameter is a whole segment, {name} or {name+}, ` +
+                "its name 1 to 64 letters, digits, '_' or '-'";
+        }
+        if (parameter[2] === "+" && i !== segments.length - 1) {
+            return "{name+} must be the last segment";
+        }
+        if (seenParameters.has(parameter[1])) {
+            return `the parameter name "${parameter[1]}" is used twice`;
+        }
+        seenParameters.add(parameter[1]);
+    }
+    return undefined;
+}
+
+/** The entries of a list as the function reads it: "#" starts a comment to the end of its line. */
+function splitRouteTemplates(list: string): string[] {
+    return list.split("\n").flatMap((line) => line.split("#")[0].split(";"));
+}
+
+/**
+ * A list separated by ";" or newlines, or a YAML list (`pulumi config set --path
+ * 'routeTemplates[0]' '/users/{id}'`); passed on joined by ";", which no template holds.
+ */
+function readRouteTemplates(config: pulumi.Config, reservedPrefix: string | undefined): string | undefined {
+    const raw = config.get("routeTemplates");
+    if (raw === undefined || raw.trim() === "") {
+        return undefined;
+    }
+    let entries: string[];
+    if (raw.trim().startsWith("[")) {
+        const list = config.getObject<unknown>("routeTemplates");
+        if (!Array.isArray(list) || !list.every((t) => typeof t === "string")) {
+            fail(`routeTemplates must be a list of templates such as ["/users/{id}"], got ${raw}`);
+        }
+        entries = (list as string[]).flatMap(splitRouteTemplates);
+    } else {
+        entries = splitRouteTemplates(raw);
+    }
+    const templates = entries.map((t) => t.trim()).filter((t) => t !== "");
+    if (templates.length > kMaxRouteTemplates) {
+        fail(`routeTemplates holds ${templates.length} templates, more than ${kMaxRouteTemplates}`);
+    }
+    const prefix = reservedPrefix ?? "/_";
+    const firstOfShape = new Map<string, string>();  // parameters' names dropped -> template
+    for (const [i, template] of templates.entries()) {
+        const shape = template.replace(/\{[^/{}+]*(\+?)\}/g, "{$1}");
+        const earlier = firstOfShape.get(shape);
+        firstOfShape.set(shape, earlier ?? template);
+        const problem = routeTemplateProblem(template, new Set<string>()) ??
+            (templates.indexOf(template) !== i ? "is given twice" : undefined) ??
+            (earlier !== undefined
+                ? `matches the same routes as "${earlier}", which comes first, so it would never count`
+                : undefined) ??
+            (template.startsWith(prefix)
+                ? `is under the reserved prefix "${prefix}", whose paths never count`
+                : undefined);
+        if (problem !== undefined) {
+            fail(`routeTemplates: "${template}" ${problem}`);
+        }
+    }
+    return templates.length === 0 ? undefined : templates.join(";");
 }
 
 function readLambdaZip(config: pulumi.Config): string {
@@ -274,6 +370,7 @@ function readReservedPrefix(config: pulumi.Config): string | undefined {
 export function readSettings(config: pulumi.Config): Settings {
     const billingMode = readChoice(config, "billingMode", "PAY_PER_REQUEST", kBillingModes);
     const rateLimit = config.get("rateLimit");
+    const reservedPrefix = readReservedPrefix(config);
     return {
         architecture: readChoice(config, "architecture", "x86_64", kArchitectures),
         memorySize: readInt(config, "memorySize", 128, kMinMemoryMb, kMaxMemoryMb),
@@ -285,12 +382,13 @@ export function readSettings(config: pulumi.Config): Settings {
         stageName: readPattern(config, "stageName", kStageNamePattern, "letters, digits, - and _") ?? "prod",
         throttleRateLimit: readInt(config, "throttleRateLimit", 1000, 1, kMaxThrottleRate),
         throttleBurstLimit: readInt(config, "throttleBurstLimit", 2000, 1, kMaxThrottleBurst),
-        reservedPrefix: readReservedPrefix(config),
+        reservedPrefix,
         // An empty rateLimit means "no limit", the function's own default: nothing to pass on.
         rateLimit: rateLimit === "" || rateLimit === undefined
             ? undefined
             : readPattern(config, "rateLimit", kRateLimitPattern, "<hits>/<window> such as 100/1m, 5/30s or 1000/1h"),
         rateLimitRules: readRateLimitRules(config),
+        routeTemplates: readRouteTemplates(config, reservedPrefix),
         maxRoutes: readOptionalInt(config, "maxRoutes", 0, Number.MAX_SAFE_INTEGER),
         ...readReadAccess(config),
         protectTable: readBool(config, "protectTable", true),

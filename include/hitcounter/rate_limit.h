@@ -10,7 +10,9 @@
 // fixed window is exact, and it takes one atomic step in each store (see Store::Increment).
 //
 // A policy is a default limit for every route (none: unlimited) and rules that override it for
-// the routes under a prefix; the longest matching prefix wins.
+// the routes under a prefix; the longest matching prefix wins. Limits apply to the route as
+// counted: when a route template (route_templates.h) matches a hit, to the template, so all
+// the hits on "/users/{id}" share one window, and a rule names it: "/users/{id} 10/1m".
 //
 // Thread safety: a RateLimitPolicy is immutable once built; share it freely.
 #ifndef HITCOUNTER_RATE_LIMIT_H_
@@ -69,8 +71,8 @@ class RateLimitPolicy {
   static Result<RateLimitPolicy> Make(std::optional<RateLimit> default_limit,
                                       std::string_view rules);
 
-  // The limit for `route` (a normalised route): the longest rule prefix it starts with, else
-  // the default.
+  // The limit for `route` (a normalised route, after route templates): the longest rule
+  // prefix it starts with, else the default.
   std::optional<RateLimit> LimitFor(std::string_view route) const;
 
   bool empty() const { return !default_limit_ && rules_.empty(); }

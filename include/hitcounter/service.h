@@ -22,6 +22,7 @@
 #include "hitcounter/metrics.h"
 #include "hitcounter/rate_limit.h"
 #include "hitcounter/route.h"
+#include "hitcounter/route_templates.h"
 #include "hitcounter/store.h"
 
 namespace hitcounter {
@@ -93,15 +94,22 @@ struct ServiceOptions {
   // instance would report only its own share) makes the endpoint 404. Must outlive the Service.
   const Metrics* metrics = nullptr;
 
-  // Counted hits per route and window (rate_limit.h); none by default. A hit over its limit
-  // gets 429 with Retry-After and counts nothing. Every response to a limited route carries the
-  // IETF RateLimit-Policy and RateLimit header fields (draft-ietf-httpapi-ratelimit-headers).
+  // Counted hits per route and window (rate_limit.h), for the route as counted (the template,
+  // when route_templates match it); none by default. A hit over its limit gets 429 with
+  // Retry-After and counts nothing. Every response to a limited route carries the IETF
+  // RateLimit-Policy and RateLimit header fields (draft-ietf-httpapi-ratelimit-headers).
   RateLimitPolicy rate_limits{};
 
   // Instead of admin_token: the guard built from the token's SHA-256 alone
   // (AdminToken::FromSha256Hex), for a front end given only the digest (the Lambda function).
   // When set, admin_token is ignored.
   std::optional<AdminToken> admin_token_from_digest{};
+
+  // Which routes count together under one name (route_templates.h): applied to each hit right
+  // after normalisation, unless the path is a reserved endpoint, and to the route of
+  // {prefix}stats?route=. None by default: every route counts as itself. Must pass
+  // CheckOutsideReservedPrefix(reserved_prefix).
+  RouteTemplates route_templates{};
 };
 
 // The JSON error every front end sends: {"error":"<code>","message":"<sentence>"}.
@@ -121,6 +129,11 @@ class Service {
 
  private:
   class Answer;
+
+  // `route` (normalised) is under the reserved prefix: one of the service's own endpoints.
+  bool IsReserved(std::string_view route) const {
+    return route.compare(0, options_.reserved_prefix.size(), options_.reserved_prefix) == 0;
+  }
 
   void Count(std::string route, Deadline deadline, const std::shared_ptr<Answer>& answer);
   void HandleReserved(const Request& request, std::string_view name, std::string_view query,

@@ -60,6 +60,32 @@ describe("configuration errors", () => {
             { rateLimit: "10/0s" }, /rateLimit must be <hits>\/<window>/],
         ["a rate limit rule without a slash-led prefix is refused",
             { rateLimitRules: "/ok 1/1s; login 5/1m" }, /rateLimitRules must be .* got "login 5\/1m"/],
+        ["a route template parameter without a name is refused, naming the template",
+            { routeTemplates: "/users/{id}; /files/{}" }, /routeTemplates: "\/files\/\{\}" "\{\}" is not a parameter/],
+        ["a route template with braces in the middle of a segment is refused",
+            { routeTemplates: "/users/user{id}" }, /routeTemplates: "\/users\/user\{id\}" .*a parameter is a whole segment/],
+        ["a route template with {name+} before its end is refused",
+            { routeTemplates: "/files/{path+}/raw" }, /\{name\+\} must be the last segment/],
+        ["a route template using a parameter name twice is refused",
+            { routeTemplates: "/a/{id}/b/{id}" }, /the parameter name "id" is used twice/],
+        ["a route template that is not a normalised route is refused",
+            { routeTemplates: "/users/{id}/" }, /"\/users\/\{id\}\/" is not a normalised route/],
+        ["a route template given twice is refused",
+            { routeTemplates: "/a/{x};/b;/a/{x}" }, /routeTemplates: "\/a\/\{x\}" is given twice/],
+        ["a route template of an earlier one's shape is refused, naming the earlier one",
+            { routeTemplates: "/a/{x};/a/{x}/b;/a/{y}" },
+            /routeTemplates: "\/a\/\{y\}" matches the same routes as "\/a\/\{x\}", which comes first/],
+        ["a route template not starting with a slash is refused",
+            { routeTemplates: "users/{id}" }, /routeTemplates: "users\/\{id\}" must start with '\/'/],
+        ["a route template under the default reserved prefix is refused",
+            { routeTemplates: "/_private/{id}" }, /is under the reserved prefix "\/_"/],
+        ["a route template under a configured reserved prefix is refused",
+            { reservedPrefix: "/admin/", routeTemplates: "/admin/{id}" }, /is under the reserved prefix "\/admin\/"/],
+        ["route templates as a list of something else than text are refused",
+            { routeTemplates: '["/users/{id}", 3]' }, /routeTemplates must be a list of templates/],
+        ["more route templates than the function takes are refused",
+            { routeTemplates: Array.from({ length: 1001 }, (_, i) => `/t${i}/{id}`).join(";") },
+            /routeTemplates holds 1001 templates, more than 1000/],
         ["a reserved prefix not starting with a slash is refused",
             { reservedPrefix: "_" }, /reservedPrefix must be "\/_" or whole segments ending in "\/"/],
         ["a reserved prefix of / alone, which would reserve every path, is refused",
@@ -106,6 +132,18 @@ describe("configuration errors", () => {
         const run = await runProgram({ lambdaZip: zip, maxRoutes: "0" });
         const env = reveal(run.one("aws:lambda/function:Function").inputs.environment).variables;
         assert.equal(env.HITCOUNTER_MAX_ROUTES, "0");
+    });
+
+    it("route templates may be a YAML list, passed to the function separated by ';'", async () => {
+        const run = await runProgram({ lambdaZip: zip, routeTemplates: '["/users/me", "/users/{id}"]' });
+        const env = reveal(run.one("aws:lambda/function:Function").inputs.environment).variables;
+        assert.equal(env.HITCOUNTER_ROUTE_TEMPLATES, "/users/me;/users/{id}");
+    });
+
+    it("empty route templates are not passed to the function", async () => {
+        const run = await runProgram({ lambdaZip: zip, routeTemplates: " ; # none; /not/{this}" });
+        const env = reveal(run.one("aws:lambda/function:Function").inputs.environment).variables;
+        assert.equal(env.HITCOUNTER_ROUTE_TEMPLATES, undefined);
     });
 
     it("an empty rate limit means no limit and is not passed to the function", async () => {

@@ -30,6 +30,7 @@ describe("a deployment configured away from every default", () => {
             reservedPrefix: "/hc/",
             rateLimit: "100/1m",
             rateLimitRules: "/login 5/1m; /static/ unlimited",
+            routeTemplates: "/users/me; /users/{id}\n# files\n/files/{path+}",
             maxRoutes: "5000",
             adminToken: kToken,
             protectTable: "false",
@@ -74,6 +75,7 @@ describe("a deployment configured away from every default", () => {
             HITCOUNTER_RESERVED_PREFIX: "/hc/",
             HITCOUNTER_RATE_LIMIT: "100/1m",
             HITCOUNTER_RATE_LIMIT_RULES: "/login 5/1m; /static/ unlimited",
+            HITCOUNTER_ROUTE_TEMPLATES: "/users/me;/users/{id};/files/{path+}",
             HITCOUNTER_MAX_ROUTES: "5000",
             HITCOUNTER_ADMIN_TOKEN_SHA256: sha256(kToken),
         });

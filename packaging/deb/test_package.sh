@@ -140,8 +140,10 @@ step "the installed binary, with every documented setting on, counts a hit and s
 # takes them (NAME=value, no expansion); then this test's own address, store and rules file.
 mapfile -t environment < <(sed -n 's/^#\{0,1\}\(HITCOUNTER_[A-Z_]*=.*\)$/\1/p' "$settings")
 echo "/from/ 1000/1s" >"$work/limits.conf"
+echo "/orders/{id}" >"$work/route-templates.conf"
 environment+=(HITCOUNTER_LISTEN=127.0.0.1:0 "HITCOUNTER_STORE=sqlite:$work/hits.db"
-  "HITCOUNTER_RATE_LIMIT_FILE=$work/limits.conf")
+  "HITCOUNTER_RATE_LIMIT_FILE=$work/limits.conf"
+  "HITCOUNTER_ROUTE_TEMPLATES_FILE=$work/route-templates.conf")
 : >"$work/serve.out"
 env -i PATH=/usr/bin:/bin "${environment[@]}" "$binary" serve >"$work/serve.out" \
   2>"$work/serve.err" &

@@ -127,6 +127,7 @@ void AddServeFlags(CLI::App& command, ServeFlags& flags) {
   command.add_flag("--access-log", flags.access_log, "Write one JSON line per request to stdout")
       ->envname("HITCOUNTER_ACCESS_LOG");
   AddRateLimitFlags(command, flags.rate_limits);
+  AddRouteTemplateFlags(command, flags.route_templates);
   // No default is shown and the value is never printed: it is a secret. Prefer the environment
   // variable, which other users of the machine cannot read in the process list.
   command
@@ -158,6 +159,10 @@ int Serve(const ServeFlags& flags) {
   Result<RateLimitPolicy> rate_limits = LoadRateLimitPolicy(flags.rate_limits);
   if (!rate_limits.ok()) return Fail(rate_limits.status());
   options.rate_limits = std::move(rate_limits).value();
+  Result<RouteTemplates> route_templates =
+      LoadRouteTemplates(flags.route_templates, flags.reserved_prefix);
+  if (!route_templates.ok()) return Fail(route_templates.status());
+  options.route_templates = std::move(route_templates).value();
   Metrics metrics;  // outlives the store, the service and the server, which record into it
   options.metrics = &metrics;
   server::asio::io_context io(1);

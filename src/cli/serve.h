@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/rate_limit_flags.h"
+#include "cli/route_template_flags.h"
 #include "cli/store_flags.h"
 
 namespace hitcounter::cli {
@@ -20,6 +21,7 @@ struct ServeFlags {
   unsigned header_timeout_seconds = 0;  // likewise
   bool access_log = false;
   RateLimitFlags rate_limits;
+  RouteTemplateFlags route_templates;
   std::string admin_token;  // empty: the read-only endpoints are open
 };
 

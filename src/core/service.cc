@@ -247,10 +247,14 @@ void Service::Handle(const Request& request, ResponseCallback done) {
     if (request.method == "OPTIONS") return answer->Send(Preflight());
     Result<std::string> route = NormalizeRoute(request.target, request.encoding);
     if (!route.ok()) return answer->Send(ErrorFromStatus(route.status(), "invalid_path"));
+    // Reserved endpoints are decided first: no template makes one of them count.
+    const bool reserved = IsReserved(*route);
+    if (!reserved && !options_.route_templates.empty())
+      options_.route_templates.Apply(route.value());
     answer->set_route(*route);
-    const std::string& reserved = options_.reserved_prefix;
-    if (route->compare(0, reserved.size(), reserved) == 0) {
-      return HandleReserved(request, std::string_view(*route).substr(reserved.size()),
+    if (reserved) {
+      return HandleReserved(request,
+                            std::string_view(*route).substr(options_.reserved_prefix.size()),
                             QueryOf(request.target), answer);
     }
     Count(std::move(route).value(), request.deadline, answer);
@@ -332,7 +336,12 @@ void Service::Stats(std::string_view query, Deadline deadline,
     return answer->SendReserved(ErrorFromStatus(request.status(), "invalid_query"));
   }
   if (request->route) {
-    store_.Get(std::move(*request->route), deadline, [answer](Result<RouteStats> stats) {
+    // The record a hit on this path counts in: its template's, when one matches.
+    std::string& route = *request.value().route;
+    if (!options_.route_templates.empty() && !IsReserved(route)) {
+      options_.route_templates.Apply(route);
+    }
+    store_.Get(std::move(route), deadline, [answer](Result<RouteStats> stats) {
       if (!stats.ok() && stats.status().code() == StatusCode::kNotFound) {
         return answer->SendReserved(
             MakeErrorResponse(404, "route_not_found", "this route was never hit"));

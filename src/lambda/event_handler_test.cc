@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include "lambda/function_settings.h"
 #include "tests/support/memory_store.h"
+#include "tests/support/route_template_examples.h"
 #include "tests/support/store_calls.h"
 
 namespace hitcounter::lambda {
@@ -130,6 +132,38 @@ TEST_F(EventHandlerTest, MetricsAre404InTheFunctionWithAReason) {
   HandledEvent handled = Handle(Hit("GET", "/_metrics"));
   EXPECT_EQ(handled.status, 404);
   EXPECT_NE(handled.proxy_response.find("standalone server"), std::string::npos);
+}
+
+// The examples every door runs (tests/support/route_template_examples.h), here through REST API
+// events, with the templates set as the function receives them: in its environment.
+TEST_F(EventHandlerTest, TheRouteTemplateExamplesCountUnderTheirTemplates) {
+  std::string list;
+  for (const std::string& text : testing::ExampleRouteTemplates()) list += text + ";";
+  Result<FunctionSettings> settings =
+      FunctionSettingsFromEnv({{"TABLE_NAME", "hits"},
+                               {"AWS_REGION", "eu-west-1"},
+                               {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+                               {"AWS_SECRET_ACCESS_KEY", "secret"},
+                               {"HITCOUNTER_ROUTE_TEMPLATES", list}});
+  ASSERT_TRUE(settings.ok()) << settings.status().message();
+  Service templated(store_, clock_, settings->service);
+  auto read = [](const HandledEvent& handled) {
+    testing::DoorAnswer answer{handled.status, "", -1};
+    rapidjson::Document body = Json(Json(handled.proxy_response)["body"].GetString());
+    if (body.IsObject() && body.HasMember("route")) answer.route = body["route"].GetString();
+    if (body.IsObject() && body.HasMember("count")) answer.count = body["count"].GetInt64();
+    return answer;
+  };
+  testing::ExpectTheExamplesCountUnderTheirTemplates(
+      [&](std::string_view path) {
+        return read(HandleEvent(templated, Hit("GET", std::string(path))));
+      },
+      [&](std::string_view path) {
+        // API Gateway passes the query's values decoded: the path as sent.
+        return read(HandleEvent(templated, R"({"httpMethod":"GET","path":"/_stats",)"
+                                           R"("multiValueQueryStringParameters":{"route":[")" +
+                                               std::string(path) + R"("]}})"));
+      });
 }
 
 }  // namespace

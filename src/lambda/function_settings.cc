@@ -93,6 +93,15 @@ Result<FunctionSettings> FunctionSettingsFromEnv(const aws::Environment& env) {
     return Status::InvalidArgument("HITCOUNTER_RATE_LIMIT_RULES: " + policy.status().message());
   }
   settings.service.rate_limits = std::move(policy).value();
+  Result<RouteTemplates> templates = RouteTemplates::Parse(Get(env, "HITCOUNTER_ROUTE_TEMPLATES"));
+  if (!templates.ok()) {
+    return Status::InvalidArgument("HITCOUNTER_ROUTE_TEMPLATES: " + templates.status().message());
+  }
+  if (Status outside = templates->CheckOutsideReservedPrefix(settings.service.reserved_prefix);
+      !outside.ok()) {
+    return Status::InvalidArgument("HITCOUNTER_ROUTE_TEMPLATES: " + outside.message());
+  }
+  settings.service.route_templates = std::move(templates).value();
   if (Status admin = ReadAdminToken(env, settings.service); !admin.ok()) return admin;
   Result<std::int64_t> max_routes = MaxRoutes(Get(env, "HITCOUNTER_MAX_ROUTES"));
   if (!max_routes.ok()) return max_routes.status();

@@ -7,6 +7,9 @@
 //   HITCOUNTER_RATE_LIMIT       counted hits per route and window, e.g. "100/1m" (optional)
 //   HITCOUNTER_RATE_LIMIT_RULES per-prefix overrides, "PREFIX LIMIT/WINDOW" or
 //                               "PREFIX unlimited", separated by ';' or newlines (optional)
+//   HITCOUNTER_ROUTE_TEMPLATES  route templates (hitcounter/route_templates.h), e.g.
+//                               "/users/{id};/files/{path+}", separated by ';' or newlines, the
+//                               first match winning (optional)
 //   HITCOUNTER_ADMIN_TOKEN_SHA256  the SHA-256 (64 hex digits) of the token guarding
 //                               {prefix}stats and {prefix}dashboard (optional; what infra/
 //                               sets, so that the function's configuration never holds the

@@ -161,5 +161,36 @@ TEST(FunctionSettingsTest, AnAdminTokenWithSpacesAroundItStopsInit) {
   EXPECT_EQ(settings.status().message().find("padded"), std::string::npos) << "a secret";
 }
 
+TEST(FunctionSettingsTest, RouteTemplatesComeFromTheirVariableInOrder) {
+  aws::Environment env = LambdaEnvironment();
+  EXPECT_TRUE(FunctionSettingsFromEnv(env)->service.route_templates.empty());
+  env["HITCOUNTER_ROUTE_TEMPLATES"] = "/users/me; /users/{id}\n/files/{path+};";
+  Result<FunctionSettings> settings = FunctionSettingsFromEnv(env);
+  ASSERT_TRUE(settings.ok()) << settings.status().message();
+  const RouteTemplates& templates = settings->service.route_templates;
+  EXPECT_EQ(templates.size(), 3u);
+  EXPECT_EQ(*templates.Match("/users/me"), "/users/me");
+  EXPECT_EQ(*templates.Match("/users/7"), "/users/{id}");
+  EXPECT_EQ(*templates.Match("/files/a/b"), "/files/{path+}");
+}
+
+TEST(FunctionSettingsTest, MalformedRouteTemplatesStopInitNamingTheVariableAndTemplate) {
+  aws::Environment env = LambdaEnvironment();
+  env["HITCOUNTER_ROUTE_TEMPLATES"] = "/users/{id};/files/{}";
+  Status malformed = FunctionSettingsFromEnv(env).status();
+  EXPECT_EQ(malformed.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(malformed.message().find("HITCOUNTER_ROUTE_TEMPLATES: route template \"/files/{}\""),
+            std::string::npos)
+      << malformed.message();
+  env["HITCOUNTER_ROUTE_TEMPLATES"] = "/_private/{id}";
+  Status reserved = FunctionSettingsFromEnv(env).status();
+  EXPECT_NE(reserved.message().find("under the reserved prefix \"/_\""), std::string::npos)
+      << reserved.message();
+  env["HITCOUNTER_RESERVED_PREFIX"] = "/admin/";
+  EXPECT_TRUE(FunctionSettingsFromEnv(env).ok()) << "outside /admin/";
+  env["HITCOUNTER_ROUTE_TEMPLATES"] = "/admin/{id}";
+  EXPECT_FALSE(FunctionSettingsFromEnv(env).ok());
+}
+
 }  // namespace
 }  // namespace hitcounter::lambda

@@ -16,6 +16,7 @@
 #include "store/dynamodb_test_support.h"
 #include "tests/lambda/lambda_package.h"
 #include "tests/lambda/runtime_api_emulator.h"
+#include "tests/support/route_template_examples.h"
 #include "tests/support/store_calls.h"
 #include "tests/support/test_ca.h"
 #include "tests/support/tls_proxy.h"
@@ -265,6 +266,35 @@ TEST_F(BootstrapTest, AHitOverTheRateLimitIsAProxy429WithItsHeaders) {
   EXPECT_EQ(CountInTable("/login"), 2);
 }
 
+// The examples every door runs (tests/support/route_template_examples.h), through the packaged
+// function with its templates in HITCOUNTER_ROUTE_TEMPLATES, as infra/ sets them: hits as REST
+// API events, /_stats?route= as HTTP API events (their raw query string), counts in the table.
+TEST_F(BootstrapTest, TheRouteTemplateExamplesCountUnderTheirTemplatesInTheTable) {
+  LocalDynamoDb* engine = SharedEngine(Engine::kDynamoDbLocal);
+  ASSERT_NE(engine, nullptr);
+  std::string list;
+  for (const std::string& text : ExampleRouteTemplates()) list += text + ";";
+  ASSERT_NO_FATAL_FAILURE(StartFunction(*engine, {"HITCOUNTER_ROUTE_TEMPLATES=" + list}));
+  auto read = [](const ProxyAnswer& answer) {
+    DoorAnswer door{answer.status, "", -1};
+    if (!answer.body.IsObject()) return door;
+    if (answer.body.HasMember("route")) door.route = answer.body["route"].GetString();
+    if (answer.body.HasMember("count")) door.count = answer.body["count"].GetInt64();
+    return door;
+  };
+  ExpectTheExamplesCountUnderTheirTemplates(
+      [&](std::string_view path) { return read(Invoke(RestEvent("GET", std::string(path)))); },
+      [&](std::string_view path) {
+        return read(Invoke(HttpApiEvent("GET", "/_stats", "$default", StatsRouteQuery(path))));
+      });
+  std::map<std::string, std::int64_t> expected;
+  for (const RouteTemplateExample& example : kRouteTemplateExamples) {
+    ++expected[std::string(example.counted_as)];
+  }
+  for (const auto& [route, count] : expected) EXPECT_EQ(CountInTable(route), count) << route;
+  EXPECT_EQ(CountInTable("/users/123"), 0);
+}
+
 TEST_F(BootstrapTest, MalformedEventsAreAnsweredAndTheNextInvocationStillCounts) {
   LocalDynamoDb* engine = SharedEngine(Engine::kDynamoDbLocal);
   ASSERT_NE(engine, nullptr);
@@ -495,7 +525,8 @@ TEST_F(BootstrapTest, BadSettingsAreAnInitError) {
   LocalDynamoDb* engine = SharedEngine(Engine::kDynalite);
   ASSERT_NE(engine, nullptr);
   for (const char* bad : {"TABLE_NAME=no spaces", "HITCOUNTER_RESERVED_PREFIX=stats",
-                          "AWS_REGION=", "HITCOUNTER_ADMIN_TOKEN_SHA256=not-a-digest"}) {
+                          "AWS_REGION=", "HITCOUNTER_ADMIN_TOKEN_SHA256=not-a-digest",
+                          "HITCOUNTER_ROUTE_TEMPLATES=/users/{}"}) {
     RuntimeApiEmulator emulator;
     std::vector<std::string> env = FunctionEnvironment(*engine, "hits");
     env.front() = "AWS_LAMBDA_RUNTIME_API=" + emulator.address();
