@@ -14,6 +14,7 @@
 #include "store/dynamodb_test_support.h"
 #include "tests/lambda/lambda_package.h"
 #include "tests/lambda/runtime_api_emulator.h"
+#include "tests/support/store_calls.h"
 
 namespace hitcounter::testing {
 namespace {
@@ -94,7 +95,7 @@ TEST(LambdaArm64BootstrapTest, CountsUnderQemuAgainstDynamoDbLocal) {
   EXPECT_EQ(Read(emulator.InvokeAndWait(Event("/_health"), kAnswerWait)).status, 200);
 
   auto store = std::move(DynamoDbStore::Open(settings)).value();
-  Result<RouteStats> counted = store->Get("/graviton");
+  Result<RouteStats> counted = GetNow(*store, "/graviton");
   ASSERT_TRUE(counted.ok()) << counted.status().message();
   EXPECT_EQ(counted->count, 2);
   EXPECT_EQ(emulator.connections_accepted(), 1u);
