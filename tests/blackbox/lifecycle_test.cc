@@ -20,6 +20,50 @@ TEST(Lifecycle, VersionAndHelpAnswerAndExitZero) {
   EXPECT_NE(output.find("HITCOUNTER_STORE"), std::string::npos);
 }
 
+// Regression: both answered "A subcommand is required" and exited 106.
+TEST(Lifecycle, HelpAndVersionAreSubcommandsToo) {
+  std::string output;
+  EXPECT_EQ(RunToExit({HitcounterBinary(), "version"}, &output), 0);
+  EXPECT_EQ(output, std::string("hitcounter ") + HITCOUNTER_TEST_VERSION + "\n");
+  EXPECT_EQ(RunToExit({HitcounterBinary(), "help"}, &output), 0);
+  EXPECT_NE(output.find("Subcommands:"), std::string::npos) << output;
+  EXPECT_EQ(RunToExit({HitcounterBinary(), "help", "serve"}, &output), 0);
+  EXPECT_NE(output.find("HITCOUNTER_LISTEN"), std::string::npos) << output;
+  EXPECT_NE(RunToExit({HitcounterBinary(), "help", "nothing"}, &output), 0);
+  for (const char* subcommand : {"help", "version"}) {
+    EXPECT_EQ(RunToExit({HitcounterBinary(), subcommand, "--help"}, &output), 0) << "man page";
+  }
+}
+
+// Regression: without flags it said `unknown store "sqlite:./hitcounter.db"`, and its help
+// showed that SQLite default for a DynamoDB-only command.
+TEST(Lifecycle, CreateTableAsksForATableAndHasNoSqliteDefault) {
+  std::string output;
+  EXPECT_EQ(RunToExit({HitcounterBinary(), "create-table", "--help"}, &output), 0);
+  EXPECT_EQ(output.find("sqlite:./"), std::string::npos) << output;
+  EXPECT_NE(output.find("dynamodb:TABLE"), std::string::npos) << output;
+  std::vector<std::string> argv = {"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1", HitcounterBinary(),
+                                   "create-table"};
+  EXPECT_NE(RunToExit(argv, &output), 0);
+  EXPECT_NE(output.find("--store is required"), std::string::npos) << output;
+  EXPECT_EQ(output.find("unknown store"), std::string::npos) << output;
+  argv.insert(argv.end(), {"--store", "sqlite:x.db"});
+  EXPECT_NE(RunToExit(argv, &output), 0);
+  EXPECT_NE(output.find("create-table makes DynamoDB tables"), std::string::npos) << output;
+}
+
+// Regression: --region and --endpoint-url lacked the "(Env: ...)" note the other flags have.
+TEST(Lifecycle, EveryStoreFlagNamesItsEnvironmentVariable) {
+  for (const char* subcommand : {"serve", "stats", "create-table"}) {
+    std::string output;
+    EXPECT_EQ(RunToExit({HitcounterBinary(), subcommand, "--help"}, &output), 0);
+    for (const char* variable :
+         {"(Env:HITCOUNTER_STORE)", "(Env:AWS_REGION)", "(Env:AWS_ENDPOINT_URL_DYNAMODB)"}) {
+      EXPECT_NE(output.find(variable), std::string::npos) << subcommand << " " << variable;
+    }
+  }
+}
+
 TEST(Lifecycle, AnUnknownStoreOrBadAddressExitsNonZero) {
   EXPECT_NE(RunToExit({HitcounterBinary(), "serve", "--store", "mongo:x"}), 0);
   EXPECT_NE(RunToExit({HitcounterBinary(), "serve", "--listen", "nowhere"}), 0);
