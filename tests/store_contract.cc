@@ -126,6 +126,44 @@ TEST_P(StoreContractTest, PagesVisitEveryRouteOnceInEveryOrder) {
   }
 }
 
+TEST_P(StoreContractTest, ListsTheTotalsOfEveryRouteUnderThePrefixOnEveryPageWhenAsked) {
+  Hit(*store_, "/api/a", 2);
+  Hit(*store_, "/api/b", 3);
+  Hit(*store_, "/api/c", 1);
+  Hit(*store_, "/b", 1);
+  StatsQuery query{StatsOrder::kByCount, "/api/", 2, {}, /*with_totals=*/true};
+  Result<StatsPage> first = ListNow(*store_, query);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  ASSERT_TRUE(first->totals);
+  EXPECT_EQ(*first->totals, (RouteTotals{3, 6}));
+  ASSERT_TRUE(first->next);
+  query.after = first->next;
+  Result<StatsPage> second = ListNow(*store_, query);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(RoutesOf(*second), (std::vector<std::string>{"/api/c"}));
+  ASSERT_TRUE(second->totals) << "totals do not depend on the page";
+  EXPECT_EQ(*second->totals, (RouteTotals{3, 6}));
+
+  Result<StatsPage> all = ListNow(*store_, StatsQuery{StatsOrder::kByRoute, "", 1, {}, true});
+  ASSERT_TRUE(all.ok());
+  ASSERT_TRUE(all->totals);
+  EXPECT_EQ(*all->totals, (RouteTotals{4, 7}));
+  Result<StatsPage> none = ListNow(*store_, StatsQuery{StatsOrder::kByRoute, "/zzz", 1, {}, true});
+  ASSERT_TRUE(none.ok());
+  ASSERT_TRUE(none->totals);
+  EXPECT_EQ(*none->totals, (RouteTotals{0, 0}));
+  EXPECT_FALSE(ListNow(*store_, StatsQuery{})->totals) << "only when asked";
+}
+
+TEST_P(StoreContractTest, TotalsFollowNewHits) {
+  Hit(*store_, "/x", 1);
+  const StatsQuery query{StatsOrder::kByCount, "", 10, {}, /*with_totals=*/true};
+  EXPECT_EQ(ListNow(*store_, query)->totals, (RouteTotals{1, 1}));
+  Hit(*store_, "/x", 2);
+  Hit(*store_, "/y", 1);
+  EXPECT_EQ(ListNow(*store_, query)->totals, (RouteTotals{2, 4}));
+}
+
 TEST_P(StoreContractTest, ConcurrentHitsAreExactAndEachCountIsReturnedOnce) {
   constexpr int kThreads = 8;
   constexpr int kHitsPerThread = 100;

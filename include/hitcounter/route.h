@@ -52,8 +52,10 @@ enum class PathEncoding {
 Result<std::string> NormalizeRoute(std::string_view target,
                                    PathEncoding encoding = PathEncoding::kPercentEncoded);
 
-// Decodes a percent-encoded query-string value (strictly: a bad escape or text that is not
-// UTF-8 is kInvalidArgument). '+' stays '+'.
+// Decodes a query-string key or value as application/x-www-form-urlencoded (the WHATWG URL
+// standard; what a browser's URLSearchParams and HTML forms send): '+' is a space, "%2B" a
+// plus sign, and every other escape is decoded. Strict: a bad escape or text that is not UTF-8
+// is kInvalidArgument.
 Result<std::string> DecodeQueryValue(std::string_view value);
 
 }  // namespace hitcounter

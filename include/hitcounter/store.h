@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +40,10 @@ struct RouteStats {
   bool operator==(const RouteStats&) const = default;
 };
 
+// The orders of a listing. A descending order is descending on its whole key: routes with the
+// same count (or last access) come by route descending, Z to A, so that each order is one index
+// walked one way and a keyset cursor is one comparison. Every store, the dashboard and the CLI
+// list in exactly these orders.
 enum class StatsOrder {
   kByCount,       // count descending; ties by route descending
   kByRoute,       // route ascending (bytewise)
@@ -58,6 +63,22 @@ struct StatsQuery {
   std::string prefix;  // only routes starting with these bytes; empty means all
   std::size_t limit = 100;
   std::optional<StatsCursor> after;
+  // Also count every route under `prefix` and their hits (StatsPage::totals), whatever the
+  // page and cursor. Costs a pass over those routes where the store does not already make one.
+  bool with_totals = false;
+};
+
+// How many routes are under a prefix and how many hits they hold, seen at the same moment as
+// the page they come with.
+struct RouteTotals {
+  std::int64_t routes = 0;
+  // The sum of their counts; at most INT64_MAX (a sum past it is reported as INT64_MAX).
+  std::int64_t hits = 0;
+
+  bool operator==(const RouteTotals&) const = default;
+
+  // Adds one route with `count` hits, the sum saturating at INT64_MAX.
+  void Add(std::int64_t count);
 };
 
 // What Increment reports for a counted hit.
@@ -70,8 +91,16 @@ struct CountedHit {
 
 struct StatsPage {
   std::vector<RouteStats> routes;
-  std::optional<StatsCursor> next;  // absent on the last page
+  std::optional<StatsCursor> next;    // absent on the last page
+  std::optional<RouteTotals> totals;  // present when the query asked for them (with_totals)
 };
+
+inline void RouteTotals::Add(std::int64_t count) {
+  ++routes;
+  hits = count > std::numeric_limits<std::int64_t>::max() - hits
+             ? std::numeric_limits<std::int64_t>::max()
+             : hits + count;
+}
 
 // The latest moment a store call may answer (the steady clock's time). A call still waiting for
 // the store at its deadline is answered with kUnavailable and, for a hit, counts nothing.
@@ -122,7 +151,7 @@ class Store {
   // The record of one route, as durable hits left it; kNotFound when it was never hit.
   virtual void Get(std::string route, Deadline deadline, GetCallback done) = 0;
 
-  // One page of routes in the requested order.
+  // One page of routes in the requested order, with the totals under the prefix when asked.
   virtual void List(StatsQuery query, Deadline deadline, ListCallback done) = 0;
 
   // OK when the store can count hits: what a hit would meet now, as far as the store knows

@@ -16,12 +16,17 @@ int Fail(const Status& status) {
 }  // namespace
 
 void AddCreateTableFlags(CLI::App& command, CreateTableFlags& flags) {
-  AddStoreFlags(command, flags.store);
+  AddTableFlags(command, flags.store);
   command.add_option("--provisioned", flags.provisioned,
                      "Provisioned capacity READ,WRITE (default: on-demand)");
 }
 
 int CreateTable(const CreateTableFlags& flags) {
+  if (IsSqliteStore(flags.store)) {
+    return Fail(Status::InvalidArgument(
+        "create-table makes DynamoDB tables (--store dynamodb:TABLE); a SQLite file needs no "
+        "creating: hitcounter serve makes it when it starts"));
+  }
   Result<DynamoDbSettings> settings = DynamoDbSettingsFor(flags.store);
   if (!settings.ok()) return Fail(settings.status());
   std::optional<dynamodb::ProvisionedCapacity> capacity;

@@ -26,9 +26,27 @@ int main(int argc, char** argv) {
       "stats", "Print the top routes of a store: a table, or --json / --csv for export");
   hitcounter::cli::AddStatsFlags(*stats, stats_flags);
 
+  // `hitcounter help [SUBCOMMAND]` and `hitcounter version`, as --help and --version say.
+  std::string help_topic;
+  CLI::App* help =
+      app.add_subcommand("help", "Print this help, or a subcommand's: hitcounter help serve");
+  help->add_option("subcommand", help_topic, "The subcommand to explain")
+      ->check(CLI::IsMember({"serve", "create-table", "stats", "help", "version"}));
+  CLI::App* version = app.add_subcommand("version", "Print the version");
+
   CLI11_PARSE(app, argc, argv);
   if (serve->parsed()) return hitcounter::cli::Serve(serve_flags);
   if (create_table->parsed()) return hitcounter::cli::CreateTable(create_table_flags);
   if (stats->parsed()) return hitcounter::cli::Stats(stats_flags);
+  if (help->parsed()) {
+    // As --help prints it: app.help() would explain `help` itself, the subcommand parsed.
+    const std::string text =
+        help_topic.empty()
+            ? app.get_formatter()->make_help(&app, "hitcounter", CLI::AppFormatMode::Normal)
+            : app.get_subcommand(help_topic)->help("hitcounter");
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return 0;
+  }
+  if (version->parsed()) std::printf("hitcounter %s\n", HITCOUNTER_VERSION);
   return 0;
 }

@@ -5,6 +5,8 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
+#include <system_error>
 
 #include "core/log_line.h"
 #include "hitcounter/service.h"
@@ -19,7 +21,8 @@ struct HostPort {
   unsigned short port = 0;
 };
 
-// "HOST:PORT", or "[IPv6]:PORT".
+// "HOST:PORT" (HOST an IP address or a host name), "[IPv6]:PORT", or ":PORT" (every IPv4
+// interface: the host is empty).
 Result<HostPort> ParseListen(const std::string& text) {
   std::size_t colon = text.rfind(':');
   if (colon == std::string::npos || colon + 1 == text.size()) {
@@ -57,6 +60,31 @@ rlim_t RaiseOpenFileLimit() {
 // The longest --idle-timeout and --header-timeout: a day.
 constexpr unsigned kMaxTimeoutSeconds = 24 * 60 * 60;
 
+// A SQLite database that `serve` created and must not leave behind when it cannot start
+// (a port in use): removed, with its WAL and shared-memory files, on destruction unless Keep()
+// was called. Destroy it after the store, which closes the file.
+class CreatedDatabase {
+ public:
+  // `path` empty (not a SQLite store) or existing already: nothing to remove.
+  explicit CreatedDatabase(std::string path) {
+    std::error_code ec;
+    if (!path.empty() && !std::filesystem::exists(path, ec) && !ec) path_ = std::move(path);
+  }
+  CreatedDatabase(const CreatedDatabase&) = delete;
+  CreatedDatabase& operator=(const CreatedDatabase&) = delete;
+  ~CreatedDatabase() {
+    if (path_.empty()) return;
+    std::error_code ignored;  // best effort: the failure to start is what gets reported
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+      std::filesystem::remove(path_ + suffix, ignored);
+    }
+  }
+  void Keep() { path_.clear(); }
+
+ private:
+  std::string path_;
+};
+
 int Fail(const Status& status) {
   std::fprintf(stderr, "hitcounter: %s\n", status.message().c_str());
   return 1;
@@ -81,11 +109,34 @@ void RunToTheEnd(server::asio::io_context& io) {
 
 }  // namespace
 
+std::string StartLine(const std::string& asked_host, const std::string& address,
+                      unsigned short port, const ServeFlags& flags) {
+  const bool v6 = address.find(':') != std::string::npos;
+  const std::string url =
+      "http://" + (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
+  std::string line = std::string("hitcounter ") + HITCOUNTER_VERSION + " listening on " + url;
+  if (asked_host.empty()) {
+    line += " (every IPv4 interface)";
+  } else if (asked_host != address) {
+    line += " (" + asked_host + ")";
+  }
+  line += " (store " + flags.store.spec + "); dashboard " + url + flags.reserved_prefix +
+          "dashboard, stats " + url + flags.reserved_prefix + "stats; ";
+  const std::string metrics = flags.reserved_prefix + "metrics";
+  line += flags.admin_token.empty()
+              ? "no admin token: they and " + metrics + " are open to anyone who reaches it"
+              : "admin token set: they and " + metrics + " require it";
+  return line + "\n";
+}
+
 void AddServeFlags(CLI::App& command, ServeFlags& flags) {
   flags.max_connections = server::kDefaultMaxConnections;
   flags.idle_timeout_seconds = static_cast<unsigned>(server::kIdleTimeout.count());
   flags.header_timeout_seconds = static_cast<unsigned>(server::kHeaderTimeout.count());
-  command.add_option("--listen", flags.listen, "Address to listen on, HOST:PORT (port 0: any)")
+  command
+      .add_option("--listen", flags.listen,
+                  "Address to listen on: HOST:PORT (an IP address or a host name, resolved at "
+                  "start), [IPv6]:PORT, or :PORT for every IPv4 interface; port 0: any")
       ->envname("HITCOUNTER_LISTEN")
       ->capture_default_str();
   AddStoreFlags(command, flags.store);
@@ -166,7 +217,8 @@ int Serve(const ServeFlags& flags) {
   Metrics metrics;  // outlives the store, the service and the server, which record into it
   options.metrics = &metrics;
   server::asio::io_context io(1);
-  server::IoExecutor executor(io);  // the store answers on the server's thread
+  server::IoExecutor executor(io);                   // the store answers on the server's thread
+  CreatedDatabase created(SqlitePath(flags.store));  // outlives the store
   Result<std::unique_ptr<Store>> opened = OpenStore(flags.store, &metrics, &executor);
   if (!opened.ok()) return Fail(opened.status());
   std::unique_ptr<Store> store = std::move(opened).value();
@@ -182,6 +234,7 @@ int Serve(const ServeFlags& flags) {
   server::HttpServer http(io, service, server_options);
   Result<server::tcp::endpoint> bound = http.Listen(listen->host, listen->port);
   if (!bound.ok()) return Fail(bound.status());
+  created.Keep();
 
   server::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](server::beast::error_code ec, int) {
@@ -190,10 +243,9 @@ int Serve(const ServeFlags& flags) {
   std::signal(SIGPIPE, SIG_IGN);
   http.Start();
   // Tests and scripts read the port from this line when they asked for port 0.
-  std::string address = flags.listen.substr(0, flags.listen.rfind(':') + 1);
-  address += std::to_string(bound->port());
-  std::printf("hitcounter %s listening on http://%s (store %s)\n", HITCOUNTER_VERSION,
-              address.c_str(), flags.store.spec.c_str());
+  const std::string banner =
+      StartLine(listen->host, bound->address().to_string(), bound->port(), flags);
+  std::fwrite(banner.data(), 1, banner.size(), stdout);
   std::fflush(stdout);
   RunToTheEnd(io);
   // Commits the last batch; its answers are posted to `io` and run below, to connections that

@@ -1,7 +1,8 @@
 // `hitcounter stats`: the top routes of a store, read directly (no server needed), as an
-// aligned table in the terminal or as JSON / CSV for export.
+// aligned table in the terminal or as JSON / CSV for export; or one route.
 //
 //   hitcounter stats --store sqlite:hits.db --sort count --limit 20 --prefix /api/ [--json|--csv]
+//   hitcounter stats --store sqlite:hits.db --route /api/users
 #ifndef HITCOUNTER_CLI_STATS_H_
 #define HITCOUNTER_CLI_STATS_H_
 
@@ -20,9 +21,11 @@ inline constexpr std::size_t kMaxStatsRows = 1'000'000;
 
 struct StatsFlags {
   StoreFlags store;
-  std::string sort = "count";  // count | route | lastAccess, as GET /_stats?sort=
+  std::string sort = "count";  // count | route | lastAccess, in any case, as GET /_stats?sort=
   std::size_t limit = kDefaultStatsRows;
   std::string prefix;
+  std::string cursor;  // a nextCursor of --json (or of /_stats) with the same --sort
+  std::string route;   // set: this route only
   bool json = false;
   bool csv = false;
 };
@@ -30,7 +33,7 @@ struct StatsFlags {
 void AddStatsFlags(CLI::App& command, StatsFlags& flags);
 
 // Prints the routes to stdout; the process exit code (1, with a message on stderr, when the
-// store cannot be read).
+// store cannot be read, a flag is wrong, or --route names a route never hit).
 int Stats(const StatsFlags& flags);
 
 }  // namespace hitcounter::cli

@@ -21,18 +21,36 @@ Status UnknownStore(const std::string& spec) {
                                  "\": use sqlite:PATH or dynamodb:TABLE");
 }
 
+void AddAwsFlags(CLI::App& command, StoreFlags& flags) {
+  command
+      .add_option("--region", flags.region,
+                  "DynamoDB region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)")
+      ->envname("AWS_REGION");
+  command
+      .add_option("--endpoint-url", flags.endpoint_url,
+                  "DynamoDB endpoint, e.g. http://127.0.0.1:8000 for DynamoDB Local "
+                  "(default: AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL, AWS's)")
+      ->envname("AWS_ENDPOINT_URL_DYNAMODB");
+}
+
 }  // namespace
 
 void AddStoreFlags(CLI::App& command, StoreFlags& flags) {
   command.add_option("--store", flags.spec, "Where counts live: sqlite:PATH or dynamodb:TABLE")
       ->envname("HITCOUNTER_STORE")
       ->capture_default_str();
-  command.add_option("--region", flags.region,
-                     "DynamoDB region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)");
-  command.add_option("--endpoint-url", flags.endpoint_url,
-                     "DynamoDB endpoint, e.g. http://127.0.0.1:8000 for DynamoDB Local "
-                     "(default: AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL, AWS's)");
+  AddAwsFlags(command, flags);
 }
+
+void AddTableFlags(CLI::App& command, StoreFlags& flags) {
+  flags.spec.clear();
+  command.add_option("--store", flags.spec, "The table, dynamodb:TABLE")
+      ->envname("HITCOUNTER_STORE")
+      ->required();
+  AddAwsFlags(command, flags);
+}
+
+bool IsSqliteStore(const StoreFlags& flags) { return HasScheme(flags.spec, kSqlite); }
 
 Result<DynamoDbSettings> DynamoDbSettingsFor(const StoreFlags& flags) {
   if (!HasScheme(flags.spec, kDynamoDb)) return UnknownStore(flags.spec);

@@ -28,7 +28,17 @@ struct StoreFlags {
   std::int64_t max_routes = kUnboundedRoutes;
 };
 
+// --store (default kDefaultStore), --region and --endpoint-url, each with its environment
+// variable: HITCOUNTER_STORE, AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB (aws/aws_config.h reads the
+// other AWS variables when these are empty).
 void AddStoreFlags(CLI::App& command, StoreFlags& flags);
+
+// The same for commands that work on a DynamoDB table only (create-table): --store is
+// dynamodb:TABLE, required, without a default.
+void AddTableFlags(CLI::App& command, StoreFlags& flags);
+
+// Whether the spec names a SQLite file ("sqlite:PATH").
+bool IsSqliteStore(const StoreFlags& flags);
 
 // The DynamoDB settings for a "dynamodb:TABLE" spec; kInvalidArgument for any other spec or
 // for settings that cannot be resolved (the message names what is missing).

@@ -73,6 +73,15 @@ std::string StatsPageJson(const StatsPage& page, std::string_view next_cursor) {
   } else {
     WriteString(writer, next_cursor);
   }
+  if (page.totals) {
+    writer.Key("totals");
+    writer.StartObject();
+    writer.Key("routes");
+    writer.Int64(page.totals->routes);
+    writer.Key("hits");
+    writer.Int64(page.totals->hits);
+    writer.EndObject();
+  }
   writer.EndObject();
   return Take(buffer);
 }

@@ -13,7 +13,8 @@ namespace hitcounter {
 // {"route":..,"count":..,"firstSeen":..,"lastAccess":..}
 std::string RouteStatsJson(const RouteStats& stats);
 
-// {"routes":[RouteStatsJson...],"nextCursor":"..."|null}
+// {"routes":[RouteStatsJson...],"nextCursor":"..."|null}, then "totals":{"routes":N,"hits":N}
+// when the page has them.
 std::string StatsPageJson(const StatsPage& page, std::string_view next_cursor);
 
 // {"error":"<code>","message":"<sentence>"}

@@ -131,6 +131,10 @@ Result<std::string> DecodeQueryValue(std::string_view value) {
   std::string out;
   out.reserve(value.size());
   for (std::size_t i = 0; i < value.size(); ++i) {
+    if (value[i] == '+') {
+      out.push_back(' ');  // application/x-www-form-urlencoded, as browsers send it
+      continue;
+    }
     if (value[i] != '%') {
       out.push_back(value[i]);
       continue;

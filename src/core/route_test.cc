@@ -96,9 +96,17 @@ TEST(NormalizeRoute, TakesDecodedPathsLiterally) {
 TEST(DecodeQueryValue, DecodesEveryEscape) {
   EXPECT_EQ(*DecodeQueryValue("%2Fapi%2F"), "/api/");
   EXPECT_EQ(*DecodeQueryValue("/a%252Fb"), "/a%2Fb");
-  EXPECT_EQ(*DecodeQueryValue("a+b"), "a+b");
+  EXPECT_EQ(*DecodeQueryValue("a%2Bb"), "a+b");
   EXPECT_FALSE(DecodeQueryValue("%zz").ok());
   EXPECT_FALSE(DecodeQueryValue("%FF").ok());
+}
+
+// Regression: the dashboard's filter "/my path" (sent by URLSearchParams as %2Fmy+path) found
+// nothing, as '+' stayed '+'.
+TEST(DecodeQueryValue, ReadsAPlusAsASpaceAsFormsAndUrlSearchParamsSendIt) {
+  EXPECT_EQ(*DecodeQueryValue("%2Fmy+path"), "/my path");
+  EXPECT_EQ(*DecodeQueryValue("+a++b+"), " a  b ");
+  EXPECT_EQ(*DecodeQueryValue("%2Fmy%20path"), "/my path");
 }
 
 }  // namespace

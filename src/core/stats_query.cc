@@ -1,6 +1,9 @@
 #include "core/stats_query.h"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
+#include <utility>
 
 #include "hitcounter/route.h"
 #include "hitcounter/service.h"
@@ -22,11 +25,38 @@ char OrderLetter(StatsOrder order) {
   return '?';
 }
 
-Result<StatsOrder> ParseOrder(std::string_view value) {
-  if (value == "count") return StatsOrder::kByCount;
-  if (value == "route") return StatsOrder::kByRoute;
-  if (value == "lastAccess") return StatsOrder::kByLastAccess;
-  return Status::InvalidArgument("sort must be count, route or lastAccess");
+// The parameters /_stats takes, in the order its messages name them.
+constexpr std::array<std::string_view, 6> kParameters = {"sort",   "limit", "cursor",
+                                                         "prefix", "route", "totals"};
+
+// An unknown parameter's name is echoed back at most this long.
+constexpr std::size_t kMaxEchoedNameBytes = 64;
+
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+Status UnknownParameter(std::string_view raw_key) {
+  Result<std::string> name = DecodeQueryValue(raw_key);
+  std::string shown = name.ok() ? *name : std::string(raw_key);
+  if (shown.size() > kMaxEchoedNameBytes) shown = shown.substr(0, kMaxEchoedNameBytes) + "...";
+  std::string known;
+  for (std::string_view parameter : kParameters) {
+    known += known.empty() ? "" : parameter == kParameters.back() ? " and " : ", ";
+    known += parameter;
+  }
+  return Status::InvalidArgument("unknown parameter \"" + shown + "\": stats takes " + known);
+}
+
+Result<bool> ParseTotals(std::string_view value) {
+  if (value == "true") return true;
+  if (value == "false") return false;
+  return Status::InvalidArgument("totals must be true or false");
 }
 
 Result<std::size_t> ParseLimit(std::string_view value) {
@@ -84,38 +114,59 @@ Result<StatsCursor> DecodeCursor(StatsOrder order, std::string_view text) {
   return cursor;
 }
 
+Result<StatsOrder> ParseStatsOrder(std::string_view text) {
+  if (EqualsIgnoringCase(text, "count")) return StatsOrder::kByCount;
+  if (EqualsIgnoringCase(text, "route")) return StatsOrder::kByRoute;
+  if (EqualsIgnoringCase(text, "lastAccess")) return StatsOrder::kByLastAccess;
+  return Status::InvalidArgument("sort must be count, route or lastAccess");
+}
+
 Result<StatsRequest> ParseStatsQuery(std::string_view query) {
   StatsRequest request;
   std::string_view cursor_text;
+  std::array<bool, kParameters.size()> seen{};
   while (!query.empty()) {
     std::size_t amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;  // "a=1&&b=2", a trailing '&'
     std::size_t equals = pair.find('=');
-    std::string_view key = pair.substr(0, equals);
+    Result<std::string> key = DecodeQueryValue(pair.substr(0, equals));
     std::string_view raw = equals == std::string_view::npos ? "" : pair.substr(equals + 1);
-    if (key == "sort") {
-      Result<StatsOrder> order = ParseOrder(raw);
+    const auto* known =
+        key.ok() ? std::find(kParameters.begin(), kParameters.end(), *key) : kParameters.end();
+    if (known == kParameters.end()) return UnknownParameter(pair.substr(0, equals));
+    const std::size_t index = static_cast<std::size_t>(known - kParameters.begin());
+    if (std::exchange(seen[index], true)) {
+      return Status::InvalidArgument(*key + " is given twice");
+    }
+    Result<std::string> value = DecodeQueryValue(raw);
+    if (!value.ok()) return Status::InvalidArgument(*key + ": " + value.status().message());
+    if (*key == "sort") {
+      Result<StatsOrder> order = ParseStatsOrder(*value);
       if (!order.ok()) return order.status();
       request.listing.order = *order;
-    } else if (key == "limit") {
-      Result<std::size_t> limit = ParseLimit(raw);
+    } else if (*key == "limit") {
+      Result<std::size_t> limit = ParseLimit(*value);
       if (!limit.ok()) return limit.status();
       request.listing.limit = *limit;
-    } else if (key == "cursor") {
+    } else if (*key == "cursor") {
       cursor_text = raw;
-    } else if (key == "prefix" || key == "route") {
-      Result<std::string> value = DecodeQueryValue(raw);
-      if (!value.ok())
-        return Status::InvalidArgument(std::string(key) + ": " + value.status().message());
-      if (key == "prefix") {
-        request.listing.prefix = std::move(value).value();
-        continue;
-      }
+    } else if (*key == "prefix") {
+      request.listing.prefix = std::move(value).value();
+    } else if (*key == "totals") {
+      Result<bool> totals = ParseTotals(*value);
+      if (!totals.ok()) return totals.status();
+      request.listing.with_totals = *totals;
+    } else {
       Result<std::string> route = NormalizeRoute(*value);
       if (!route.ok()) return Status(route.status().code(), "route: " + route.status().message());
       request.route = std::move(route).value();
     }
+  }
+  if (request.route && std::count(seen.begin(), seen.end(), true) > 1) {
+    return Status::InvalidArgument(
+        "route names one route: it takes none of sort, limit, cursor, prefix and totals");
   }
   if (!cursor_text.empty()) {
     Result<StatsCursor> cursor = DecodeCursor(request.listing.order, cursor_text);

@@ -1,13 +1,16 @@
 // The query string of GET {prefix}stats, and its opaque cursors.
 //
 //   ?route=/a/b        one route (the value is a URL-encoded path, normalised like a hit's)
-//   ?sort=count|route|lastAccess   order of the listing (default count)
+//   ?sort=count|route|lastAccess   order of the listing (default count; any case)
 //   ?limit=N           1..kMaxStatsLimit routes per page (default kDefaultStatsLimit)
 //   ?prefix=/api/      only routes whose text starts with this (URL-encoded)
 //   ?cursor=...        the nextCursor of the previous page, with the same sort
+//   ?totals=true       also the number of routes under the prefix and their hits
 //
-// Unknown parameters are ignored (dashboards add cache-busters); a bad value is
-// kInvalidArgument naming the parameter.
+// Keys and values are application/x-www-form-urlencoded ('+' is a space). Nothing is ignored:
+// an unknown parameter, one given twice, `route` with a listing's parameters, or a bad value is
+// kInvalidArgument naming the parameter, so that a typo never passes for a listing that
+// silently did something else.
 #ifndef HITCOUNTER_CORE_STATS_QUERY_H_
 #define HITCOUNTER_CORE_STATS_QUERY_H_
 
@@ -25,6 +28,9 @@ struct StatsRequest {
 };
 
 Result<StatsRequest> ParseStatsQuery(std::string_view query);
+
+// "count", "route" or "lastAccess", in any case (`sort` of /_stats, `--sort` of the CLI).
+Result<StatsOrder> ParseStatsOrder(std::string_view text);
 
 // A cursor is the hex spelling of "<order letter><key>:<route>": opaque to clients, and it
 // names its order so that a cursor from one order is refused by another.

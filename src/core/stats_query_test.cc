@@ -14,18 +14,69 @@ TEST(ParseStatsQuery, DefaultsToTheFirstPageByCount) {
   EXPECT_FALSE(request->listing.after);
 }
 
-TEST(ParseStatsQuery, ReadsEveryParameterAndIgnoresUnknownOnes) {
+TEST(ParseStatsQuery, ReadsEveryParameter) {
   StatsCursor cursor{7, "/x"};
-  std::string query = "sort=lastAccess&limit=5&prefix=%2Fapi&_=123&cursor=" +
+  std::string query = "sort=lastAccess&limit=5&prefix=%2Fapi&totals=true&cursor=" +
                       EncodeCursor(StatsOrder::kByLastAccess, cursor);
   Result<StatsRequest> request = ParseStatsQuery(query);
   ASSERT_TRUE(request.ok()) << request.status().message();
   EXPECT_EQ(request->listing.order, StatsOrder::kByLastAccess);
   EXPECT_EQ(request->listing.limit, 5u);
   EXPECT_EQ(request->listing.prefix, "/api");
+  EXPECT_TRUE(request->listing.with_totals);
   ASSERT_TRUE(request->listing.after);
   EXPECT_EQ(request->listing.after->key, 7);
   EXPECT_EQ(request->listing.after->route, "/x");
+  EXPECT_FALSE(ParseStatsQuery("totals=false")->listing.with_totals);
+  EXPECT_FALSE(ParseStatsQuery("")->listing.with_totals);
+}
+
+// Regression: ?order=asc and ?foo=1 were ignored, so a typo passed for the default listing.
+TEST(ParseStatsQuery, RefusesAnUnknownParameterNamingIt) {
+  for (const char* query : {"order=asc", "sort=count&foo=1", "Sort=count", "_=123", "limit"}) {
+    Result<StatsRequest> request = ParseStatsQuery(query);
+    ASSERT_FALSE(request.ok()) << query;
+    EXPECT_EQ(request.status().code(), StatusCode::kInvalidArgument);
+    const std::string name = std::string(query).substr(std::string(query).rfind('&') + 1);
+    const std::string key = name.substr(0, name.find('='));
+    if (key != "limit") {
+      EXPECT_NE(request.status().message().find("unknown parameter \"" + key + "\""),
+                std::string::npos)
+          << request.status().message();
+    }
+  }
+  EXPECT_NE(ParseStatsQuery("my+key=1").status().message().find("\"my key\""), std::string::npos);
+}
+
+TEST(ParseStatsQuery, RefusesAParameterGivenTwiceAndRouteWithAListingsParameters) {
+  EXPECT_NE(ParseStatsQuery("limit=1&limit=2").status().message().find("limit is given twice"),
+            std::string::npos);
+  EXPECT_FALSE(ParseStatsQuery("route=/a&sort=count").ok());
+  EXPECT_FALSE(ParseStatsQuery("route=/a&limit=3").ok());
+  EXPECT_TRUE(ParseStatsQuery("route=/a").ok());
+  EXPECT_TRUE(ParseStatsQuery("&sort=route&&limit=2&").ok()) << "empty pairs are nothing";
+}
+
+// Regression: --sort lastaccess was refused, only lastAccess was known.
+TEST(ParseStatsOrder, TakesTheOrderInAnyCase) {
+  EXPECT_EQ(*ParseStatsOrder("lastaccess"), StatsOrder::kByLastAccess);
+  EXPECT_EQ(*ParseStatsOrder("LASTACCESS"), StatsOrder::kByLastAccess);
+  EXPECT_EQ(*ParseStatsOrder("Count"), StatsOrder::kByCount);
+  EXPECT_EQ(*ParseStatsOrder("ROUTE"), StatsOrder::kByRoute);
+  EXPECT_EQ(ParseStatsQuery("sort=lastaccess")->listing.order, StatsOrder::kByLastAccess);
+  EXPECT_FALSE(ParseStatsOrder("size").ok());
+  EXPECT_FALSE(ParseStatsOrder("last_access").ok());
+}
+
+TEST(ParseStatsQuery, ReadsAPlusAsASpaceInValues) {
+  EXPECT_EQ(ParseStatsQuery("prefix=%2Fmy+path")->listing.prefix, "/my path");
+  EXPECT_EQ(*ParseStatsQuery("route=/my+path")->route, "/my path");
+  EXPECT_EQ(ParseStatsQuery("prefix=%2Fa%2Bb")->listing.prefix, "/a+b");
+}
+
+TEST(ParseStatsQuery, RefusesABadTotals) {
+  EXPECT_FALSE(ParseStatsQuery("totals=1").ok());
+  EXPECT_FALSE(ParseStatsQuery("totals").ok());
 }
 
 TEST(ParseStatsQuery, NormalisesTheRouteParameter) {

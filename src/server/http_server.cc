@@ -68,15 +68,29 @@ HttpServer::~HttpServer() {
 
 Result<tcp::endpoint> HttpServer::Listen(const std::string& host, unsigned short port) {
   beast::error_code ec;
-  tcp::endpoint endpoint(asio::ip::make_address(host, ec), port);
-  if (ec) return Status::InvalidArgument("not an IP address: " + host);
+  tcp::endpoint endpoint(asio::ip::address_v4::any(), port);
+  if (!host.empty()) endpoint.address(asio::ip::make_address(host, ec));
+  if (ec) {
+    // A host name: resolved once, at start (a name that later moves needs a restart).
+    ec.clear();
+    tcp::resolver resolver(io_);
+    tcp::resolver::results_type found = resolver.resolve(host, std::to_string(port), ec);
+    if (ec || found.empty()) {
+      return Status::InvalidArgument("cannot resolve the --listen host \"" + host +
+                                     "\": " + (ec ? ec.message() : "no address"));
+    }
+    endpoint = found.begin()->endpoint();
+  }
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return Status::Unavailable("cannot listen on " + host + ":" + std::to_string(port) + ": " +
-                               ec.message());
+    const std::string address = endpoint.address().to_string();
+    return Status::Unavailable(
+        "cannot listen on " + (endpoint.address().is_v6() ? "[" + address + "]" : address) + ":" +
+        std::to_string(port) + (host.empty() || host == address ? "" : " (" + host + ")") + ": " +
+        ec.message());
   }
   return acceptor_.local_endpoint();
 }

@@ -46,7 +46,10 @@ class HttpServer {
   HttpServer(asio::io_context& io, Service& service, ServerOptions options);
   ~HttpServer();
 
-  // Binds and listens on host:port (port 0 picks a free port). Returns the bound endpoint.
+  // Binds and listens on host:port (port 0 picks a free port). `host` is an IP address, a host
+  // name (resolved now, once: the first address it resolves to), or empty for every IPv4
+  // interface (0.0.0.0). Returns the bound endpoint; kInvalidArgument for a name that does not
+  // resolve, kUnavailable when the address cannot be bound (in use, not this machine's).
   Result<tcp::endpoint> Listen(const std::string& host, unsigned short port);
 
   // Starts accepting and sweeping deadlines; call once after Listen.

@@ -24,6 +24,7 @@ std::string ListingKey(const StatsQuery& query) {
                     std::to_string(query.limit) + ' ' + std::to_string(query.prefix.size()) + ':' +
                     query.prefix;
   if (query.after) key += ' ' + std::to_string(query.after->key) + ':' + query.after->route;
+  if (query.with_totals) key += " totals";  // a page without them cannot answer for one with
   return key;
 }
 

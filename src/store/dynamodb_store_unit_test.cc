@@ -194,6 +194,22 @@ TEST_F(DynamoDbStoreUnitTest, ARepeatedListingIsAnsweredFromMemoryForItsCacheTim
   EXPECT_EQ(Posts(), 3);
 }
 
+// Regression: a cached page without totals answered a listing that asked for them.
+TEST_F(DynamoDbStoreUnitTest, ACachedListingWithoutTotalsDoesNotAnswerOneAskingForThem) {
+  gate_.answer = R"({"Items":[],"Count":0,"ScannedCount":0})";
+  DynamoDbSettings settings;
+  settings.listing_cache_ttl = std::chrono::seconds(3);
+  auto store = Open(/*workers=*/0, 10, settings);
+  StatsQuery top;
+  top.limit = 10;
+  ASSERT_TRUE(testing::ListNow(*store, top).ok());
+  top.with_totals = true;
+  Result<StatsPage> page = testing::ListNow(*store, top);
+  ASSERT_TRUE(page.ok()) << page.status().message();
+  EXPECT_EQ(page->totals, (RouteTotals{0, 0}));
+  EXPECT_EQ(Posts(), 2);
+}
+
 TEST_F(DynamoDbStoreUnitTest, WithoutAListingCacheTimeEveryListingScans) {
   gate_.answer = R"({"Items":[],"Count":0,"ScannedCount":0})";
   auto store = Open(/*workers=*/0, 10);

@@ -54,6 +54,12 @@ constexpr std::string_view kListByRouteSql = R"sql(
   ORDER BY route LIMIT ?5
 )sql";
 
+// The routes under a prefix and their hits. SUM fails with "integer overflow" past INT64_MAX,
+// which then is the answer (RouteTotals saturates).
+constexpr std::string_view kTotalsSql = R"sql(
+  SELECT COUNT(*), COALESCE(SUM(count), 0) FROM counters WHERE route >= ?1 AND route < ?2
+)sql";
+
 // Greater than every route: a valid UTF-8 string never holds the byte 0xFF.
 constexpr std::string_view kAfterEveryRoute = "\xFF";
 
@@ -152,6 +158,7 @@ Status SqliteReader::Prepare() {
       {kListAllByCountSql, &list_all_by_count_},
       {kListByRouteSql, &list_by_route_},
       {kListByLastAccessSql, &list_by_last_access_},
+      {kTotalsSql, &totals_},
       {"SELECT records FROM journal ORDER BY seq", &journal_},
       {"BEGIN", &begin_},
       {"COMMIT", &end_},
@@ -191,6 +198,81 @@ Result<RouteStats> SqliteReader::Get(std::string_view route, Deadline deadline) 
 
 Result<StatsPage> SqliteReader::List(const StatsQuery& query, Deadline deadline,
                                      const std::vector<RouteStats>& overlay) {
+  if (!query.with_totals) return ListPage(query, deadline, overlay);
+  // The page and the totals from one snapshot of the file.
+  const bool own_transaction = sqlite3_get_autocommit(db_.get()) != 0;
+  if (own_transaction) {
+    if (Status begun = BeginRead(); !begun.ok()) return begun;
+  }
+  Result<StatsPage> page = ListPage(query, deadline, overlay);
+  Result<RouteTotals> totals =
+      page.ok() ? Totals(query.prefix, deadline, overlay) : Result<RouteTotals>(page.status());
+  if (own_transaction) EndRead();
+  if (!totals.ok()) return totals.status();
+  page.value().totals = *totals;
+  return page;
+}
+
+Result<RouteTotals> SqliteReader::Totals(std::string_view prefix, Deadline deadline,
+                                         const std::vector<RouteStats>& overlay) {
+  LimitTo(deadline);
+  prefix = EffectivePrefix(prefix);
+  RouteTotals totals;
+  {
+    sqlite3_stmt* statement = totals_.get();
+    ResetOnExit reset(statement);
+    const std::string upper = std::string(prefix) + std::string(kAfterEveryRoute);
+    BindText(statement, 1, prefix);
+    BindText(statement, 2, upper);
+    const int code = sqlite3_step(statement);
+    if (code == SQLITE_ROW) {
+      totals.routes = sqlite3_column_int64(statement, 0);
+      totals.hits = sqlite3_column_int64(statement, 1);
+    } else if (code == SQLITE_ERROR &&
+               std::string_view(sqlite3_errmsg(db_.get())) == "integer overflow") {
+      totals.routes = -1;  // counted below, without the sum
+      totals.hits = std::numeric_limits<std::int64_t>::max();
+    } else {
+      return Failure(code, "cannot total the routes");
+    }
+  }
+  if (totals.routes < 0) {
+    Result<std::int64_t> routes = CountRoutes(prefix);
+    if (!routes.ok()) return routes.status();
+    totals.routes = *routes;
+  }
+  // The overlay's newer records replace the table's: take out what the table holds of them.
+  for (const RouteStats& stats : overlay) {
+    if (!std::string_view(stats.route).starts_with(prefix)) continue;
+    Result<RouteStats> stale = Get(stats.route, deadline);
+    if (!stale.ok() && stale.status().code() != StatusCode::kNotFound) return stale.status();
+    const bool saturated = totals.hits == std::numeric_limits<std::int64_t>::max();
+    if (stale.ok()) {
+      --totals.routes;
+      if (!saturated) totals.hits -= stale->count;
+    }
+    totals.Add(stats.count);
+  }
+  return totals;
+}
+
+Result<std::int64_t> SqliteReader::CountRoutes(std::string_view prefix) {
+  std::int64_t routes = 0;
+  sqlite3_stmt* statement = list_by_route_.get();
+  ResetOnExit reset(statement);
+  const std::string upper = std::string(prefix) + std::string(kAfterEveryRoute);
+  BindText(statement, 1, prefix);
+  BindText(statement, 2, upper);
+  BindText(statement, 4, std::string_view());
+  sqlite3_bind_int64(statement, 5, std::numeric_limits<std::int64_t>::max());
+  int code;
+  while ((code = sqlite3_step(statement)) == SQLITE_ROW) ++routes;
+  if (code != SQLITE_DONE) return Failure(code, "cannot count the routes");
+  return routes;
+}
+
+Result<StatsPage> SqliteReader::ListPage(const StatsQuery& query, Deadline deadline,
+                                         const std::vector<RouteStats>& overlay) {
   LimitTo(deadline);
   const std::string_view prefix = EffectivePrefix(query.prefix);
   std::unordered_set<std::string_view> overlaid;

@@ -37,7 +37,10 @@ class SqliteReader {
 
   // One page of routes, in the query's order (see store.h), each page costing the same
   // wherever it starts (keyset pagination on the table's indexes). `overlay` holds newer
-  // records of some routes (any order, any prefix): they replace the table's.
+  // records of some routes (any order, any prefix): they replace the table's. With
+  // query.with_totals, also the totals under the prefix, from the same snapshot (in a read
+  // transaction of its own unless one is open): a COUNT and SUM over the prefix's range of
+  // the table (~0.2 s at a million routes), corrected by a lookup per overlaid route.
   Result<StatsPage> List(const StatsQuery& query, Deadline deadline = kNoDeadline,
                          const std::vector<RouteStats>& overlay = {});
 
@@ -58,6 +61,12 @@ class SqliteReader {
   // `deadline` has passed.
   void LimitTo(Deadline deadline);
   Status Failure(int code, std::string_view what);
+  Result<StatsPage> ListPage(const StatsQuery& query, Deadline deadline,
+                             const std::vector<RouteStats>& overlay);
+  Result<RouteTotals> Totals(std::string_view prefix, Deadline deadline,
+                             const std::vector<RouteStats>& overlay);
+  // The routes under `prefix`, one by one (when SUM overflowed and gave no COUNT).
+  Result<std::int64_t> CountRoutes(std::string_view prefix);
 
   sqlite::Database db_;
   Deadline deadline_ = kNoDeadline;
@@ -67,6 +76,7 @@ class SqliteReader {
   sqlite::Statement list_all_by_count_;
   sqlite::Statement list_by_route_;
   sqlite::Statement list_by_last_access_;
+  sqlite::Statement totals_;
   sqlite::Statement journal_;
   sqlite::Statement begin_;
   sqlite::Statement end_;

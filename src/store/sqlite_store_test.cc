@@ -249,6 +249,46 @@ TEST(SqliteStore, AReadOnlyStoreReadsWhatTheOwnerCommitted) {
   EXPECT_EQ(testing::IncrementNow(*reader, "/a", kT0).status().code(), StatusCode::kUnavailable);
 }
 
+// Totals come from the table with the journal over it: routes folded into `counters` (the first
+// open's, folded at close) and routes only journaled (hit since) each count once.
+TEST(SqliteStore, TotalsCountFoldedAndJournaledRoutesOnceAndReadOnlyStoresAgree) {
+  TempDir dir;
+  std::string path = dir.path() + "/totals.db";
+  {
+    auto store = OpenOrDie(path);
+    for (const char* route : {"/a", "/a", "/b", "/c/1"}) {
+      ASSERT_TRUE(IncrementAndWait(*store, route, kT0).ok());
+    }
+  }
+  auto owner = OpenOrDie(path);
+  for (const char* route : {"/a", "/d", "/c/2"}) {
+    ASSERT_TRUE(IncrementAndWait(*owner, route, kT0).ok());
+  }
+  const StatsQuery all{StatsOrder::kByCount, "", 2, {}, /*with_totals=*/true};
+  const StatsQuery under_c{StatsOrder::kByCount, "/c/", 1, {}, /*with_totals=*/true};
+  EXPECT_EQ(ListNow(*owner, all)->totals, (RouteTotals{5, 7}));
+  EXPECT_EQ(ListNow(*owner, under_c)->totals, (RouteTotals{2, 2}));
+  auto reader = std::move(ReadOnlySqliteStore::Open(path)).value();
+  EXPECT_EQ(ListNow(*reader, all)->totals, (RouteTotals{5, 7}));
+  EXPECT_EQ(ListNow(*reader, under_c)->totals, (RouteTotals{2, 2}));
+}
+
+TEST(SqliteStore, TotalsPastTheLargestCountAreTheLargestCount) {
+  TempDir dir;
+  std::string path = dir.path() + "/big.db";
+  {
+    auto store = OpenOrDie(path);
+    ASSERT_TRUE(IncrementAndWait(*store, "/full", kT0).ok());
+    ASSERT_TRUE(IncrementAndWait(*store, "/also", kT0).ok());
+  }
+  ExecOrFail(path, "UPDATE counters SET count = 9223372036854775807 WHERE route = '/full'");
+  auto store = OpenOrDie(path);
+  ASSERT_TRUE(IncrementAndWait(*store, "/new", kT0).ok());
+  Result<StatsPage> page = ListNow(*store, StatsQuery{StatsOrder::kByRoute, "", 1, {}, true});
+  ASSERT_TRUE(page.ok()) << page.status().message();
+  EXPECT_EQ(page->totals, (RouteTotals{3, std::numeric_limits<std::int64_t>::max()}));
+}
+
 TEST(SqliteStore, OpensADatabaseWrittenBySchemaVersionOne) {
   TempDir dir;
   std::string path = dir.path() + "/v1.db";

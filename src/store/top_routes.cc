@@ -27,6 +27,7 @@ bool TopRoutes::AfterCursor(const RouteStats& stats) const {
 
 void TopRoutes::Offer(RouteStats stats) {
   if (stats.route.compare(0, query_.prefix.size(), query_.prefix) != 0) return;
+  totals_.Add(stats.count);
   if (!AfterCursor(stats)) return;
   kept_.push_back(std::move(stats));
   // One more than the page, to know whether another page follows. Trimming only when twice
@@ -57,6 +58,7 @@ StatsPage TopRoutes::TakePage() {
   }
   page.routes = std::move(kept_);
   kept_.clear();
+  if (query_.with_totals) page.totals = totals_;
   return page;
 }
 

@@ -24,7 +24,8 @@ class TopRoutes {
   // Considers one route. Routes outside the prefix or not after the cursor are dropped.
   void Offer(RouteStats stats);
 
-  // The page: at most query.limit routes in order, and a cursor when more routes follow.
+  // The page: at most query.limit routes in order, and a cursor when more routes follow; with
+  // query.with_totals, the totals of every route offered under the prefix.
   StatsPage TakePage();
 
  private:
@@ -34,6 +35,7 @@ class TopRoutes {
 
   const StatsQuery query_;
   std::vector<RouteStats> kept_;
+  RouteTotals totals_;
 };
 
 }  // namespace hitcounter

@@ -79,6 +79,56 @@ TEST_F(ApiTest, StatsListsPagesAndFiltersWithoutCounting) {
   EXPECT_EQ(CountOf(Route("/p/4")), 5);
 }
 
+// Regression: the dashboard's filter "/my path" is sent as prefix=%2Fmy+path and found nothing.
+TEST_F(ApiTest, StatsReadsAPlusInAValueAsASpaceAsFormsAndUrlSearchParamsSendIt) {
+  client_->Get(Route("/my%20path/a"));
+  client_->Get(Route("/my+path/b"));  // a '+' in a path is a '+'
+  rapidjson::Document spaced = Json(client_->Get("/_stats?prefix=" + Route("/my+path/")));
+  ASSERT_EQ(spaced["routes"].Size(), 1u);
+  EXPECT_EQ(spaced["routes"][0]["route"].GetString(), Route("/my path/a"));
+  rapidjson::Document plus = Json(client_->Get("/_stats?prefix=" + Route("/my%2Bpath/")));
+  ASSERT_EQ(plus["routes"].Size(), 1u);
+  EXPECT_EQ(plus["routes"][0]["route"].GetString(), Route("/my+path/b"));
+  EXPECT_EQ(client_->Get("/_stats?route=" + Route("/my+path/a")).status, 200);
+}
+
+// Regression: ?order=asc and ?foo=1 were ignored while bad values were 400.
+TEST_F(ApiTest, StatsRefusesAnUnknownParameterNamingIt) {
+  for (const char* query : {"order=asc", "sort=count&foo=1"}) {
+    HttpReply reply = client_->Get(std::string("/_stats?") + query);
+    ASSERT_EQ(reply.status, 400) << query;
+    rapidjson::Document doc = Json(reply);
+    EXPECT_STREQ(doc["error"].GetString(), "invalid_query");
+    const std::string name = std::string(query).find("foo") != std::string::npos ? "foo" : "order";
+    EXPECT_NE(std::string(doc["message"].GetString()).find("\"" + name + "\""), std::string::npos)
+        << reply.body;
+  }
+  EXPECT_EQ(client_->Get("/_stats?sort=lastaccess").status, 200) << "a sort in any case";
+}
+
+TEST_F(ApiTest, StatsAnswersTheTotalsUnderThePrefixWhenAsked) {
+  client_->Get(Route("/t/a"));
+  client_->Get(Route("/t/a"));
+  client_->Get(Route("/t/b"));
+  rapidjson::Document doc =
+      Json(client_->Get("/_stats?limit=1&totals=true&prefix=" + Route("/t/")));
+  ASSERT_EQ(doc["routes"].Size(), 1u);
+  EXPECT_FALSE(doc["nextCursor"].IsNull());
+  ASSERT_TRUE(doc.HasMember("totals")) << "asked for";
+  EXPECT_EQ(doc["totals"]["routes"].GetInt64(), 2);
+  EXPECT_EQ(doc["totals"]["hits"].GetInt64(), 3);
+  EXPECT_FALSE(Json(client_->Get("/_stats?limit=1")).HasMember("totals")) << "not asked for";
+}
+
+// The reserved endpoints follow the route rules too: /_stats/ is /_stats, as /a/ is /a.
+TEST_F(ApiTest, ReservedEndpointsTakeATrailingSlashAsRoutesDo) {
+  client_->Get(Route("/slash"));
+  for (const char* path : {"/_stats/", "/_health/", "/_dashboard/", "/_metrics/"}) {
+    EXPECT_EQ(client_->Get(path).status, 200) << path;
+  }
+  EXPECT_EQ(client_->Get("/_stats/?route=" + Route("/slash")).status, 200);
+}
+
 TEST_F(ApiTest, StatsOfARouteNeverHitIs404) {
   HttpReply reply = client_->Get("/_stats?route=" + Route("/never"));
   EXPECT_EQ(reply.status, 404);

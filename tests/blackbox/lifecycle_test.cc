@@ -2,6 +2,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include "tests/blackbox/fixture.h"
@@ -20,10 +21,147 @@ TEST(Lifecycle, VersionAndHelpAnswerAndExitZero) {
   EXPECT_NE(output.find("HITCOUNTER_STORE"), std::string::npos);
 }
 
+// Regression: both answered "A subcommand is required" and exited 106.
+TEST(Lifecycle, HelpAndVersionAreSubcommandsToo) {
+  std::string output;
+  EXPECT_EQ(RunToExit({HitcounterBinary(), "version"}, &output), 0);
+  EXPECT_EQ(output, std::string("hitcounter ") + HITCOUNTER_TEST_VERSION + "\n");
+  EXPECT_EQ(RunToExit({HitcounterBinary(), "help"}, &output), 0);
+  EXPECT_NE(output.find("Subcommands:"), std::string::npos) << output;
+  EXPECT_EQ(RunToExit({HitcounterBinary(), "help", "serve"}, &output), 0);
+  EXPECT_NE(output.find("HITCOUNTER_LISTEN"), std::string::npos) << output;
+  EXPECT_NE(RunToExit({HitcounterBinary(), "help", "nothing"}, &output), 0);
+  for (const char* subcommand : {"help", "version"}) {
+    EXPECT_EQ(RunToExit({HitcounterBinary(), subcommand, "--help"}, &output), 0) << "man page";
+  }
+}
+
+// Regression: without flags it said `unknown store "sqlite:./hitcounter.db"`, and its help
+// showed that SQLite default for a DynamoDB-only command.
+TEST(Lifecycle, CreateTableAsksForATableAndHasNoSqliteDefault) {
+  std::string output;
+  EXPECT_EQ(RunToExit({HitcounterBinary(), "create-table", "--help"}, &output), 0);
+  EXPECT_EQ(output.find("sqlite:./"), std::string::npos) << output;
+  EXPECT_NE(output.find("dynamodb:TABLE"), std::string::npos) << output;
+  std::vector<std::string> argv = {"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1", HitcounterBinary(),
+                                   "create-table"};
+  EXPECT_NE(RunToExit(argv, &output), 0);
+  EXPECT_NE(output.find("--store is required"), std::string::npos) << output;
+  EXPECT_EQ(output.find("unknown store"), std::string::npos) << output;
+  argv.insert(argv.end(), {"--store", "sqlite:x.db"});
+  EXPECT_NE(RunToExit(argv, &output), 0);
+  EXPECT_NE(output.find("create-table makes DynamoDB tables"), std::string::npos) << output;
+}
+
+// Regression: --region and --endpoint-url lacked the "(Env: ...)" note the other flags have.
+TEST(Lifecycle, EveryStoreFlagNamesItsEnvironmentVariable) {
+  for (const char* subcommand : {"serve", "stats", "create-table"}) {
+    std::string output;
+    EXPECT_EQ(RunToExit({HitcounterBinary(), subcommand, "--help"}, &output), 0);
+    for (const char* variable :
+         {"(Env:HITCOUNTER_STORE)", "(Env:AWS_REGION)", "(Env:AWS_ENDPOINT_URL_DYNAMODB)"}) {
+      EXPECT_NE(output.find(variable), std::string::npos) << subcommand << " " << variable;
+    }
+  }
+}
+
 TEST(Lifecycle, AnUnknownStoreOrBadAddressExitsNonZero) {
   EXPECT_NE(RunToExit({HitcounterBinary(), "serve", "--store", "mongo:x"}), 0);
   EXPECT_NE(RunToExit({HitcounterBinary(), "serve", "--listen", "nowhere"}), 0);
   EXPECT_NE(RunToExit({HitcounterBinary(), "serve", "--listen", "127.0.0.1:99999"}), 0);
+}
+
+// The start line's URL and port, read as scripts read them.
+std::optional<std::string> StartLine(ChildProcess& process) {
+  return process.WaitForLine("listening on", std::chrono::seconds(30));
+}
+
+int PortAfter(const std::string& line, const std::string& marker) {
+  const std::size_t at = line.find(marker);
+  return at == std::string::npos ? 0 : std::atoi(line.c_str() + at + marker.size());
+}
+
+// Regression: --listen localhost:8080 said "not an IP address: localhost", and --listen :8080
+// "not an IP address: ".
+TEST(Lifecycle, ListenTakesAHostNameAndAPortAlone) {
+  TempDir dir;
+  auto named = ChildProcess::Start({HitcounterBinary(), "serve", "--listen", "localhost:0",
+                                    "--store", "sqlite:" + dir.path() + "/named.db"});
+  ASSERT_TRUE(named);
+  std::optional<std::string> line = StartLine(*named);
+  ASSERT_TRUE(line) << named->Output();
+  EXPECT_NE(line->find(" (localhost) "), std::string::npos) << *line;
+  const bool v4 = line->find("listening on http://127.0.0.1:") != std::string::npos;
+  EXPECT_TRUE(v4 || line->find("listening on http://[::1]:") != std::string::npos) << *line;
+  if (v4) {
+    HttpClient client("127.0.0.1", PortAfter(*line, "http://127.0.0.1:"));
+    EXPECT_EQ(client.Get("/named").status, 200);
+  }
+
+  // :PORT is every IPv4 interface. Tests listen on 127.0.0.1 only: on a port held there, the
+  // attempt shows where it went.
+  ServerProcess holder("sqlite:" + dir.path() + "/holder.db");
+  ASSERT_NE(holder.port(), 0);
+  const std::string port = std::to_string(holder.port());
+  std::string said;
+  EXPECT_NE(RunToExit({"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1", HitcounterBinary(), "serve",
+                       "--listen", ":" + port, "--store", "sqlite:" + dir.path() + "/any.db"},
+                      &said),
+            0);
+  EXPECT_NE(said.find("cannot listen on 0.0.0.0:" + port + ": "), std::string::npos) << said;
+}
+
+// Regression: the start line named the listen URL only.
+TEST(Lifecycle, TheStartLineNamesTheDashboardStatsAndWhetherATokenGuardsThem) {
+  TempDir dir;
+  const std::string store = "sqlite:" + dir.path() + "/banner.db";
+  auto open = ChildProcess::Start({HitcounterBinary(), "serve", "--listen", "127.0.0.1:0",
+                                   "--store", store, "--reserved-prefix", "/admin/"});
+  ASSERT_TRUE(open);
+  std::optional<std::string> line = StartLine(*open);
+  ASSERT_TRUE(line) << open->Output();
+  const std::string url =
+      "http://127.0.0.1:" + std::to_string(PortAfter(*line, "http://127.0.0.1:"));
+  EXPECT_NE(line->find("dashboard " + url + "/admin/dashboard"), std::string::npos) << *line;
+  EXPECT_NE(line->find("stats " + url + "/admin/stats"), std::string::npos) << *line;
+  EXPECT_NE(line->find("no admin token"), std::string::npos) << *line;
+  open.reset();
+
+  auto guarded = ChildProcess::Start(
+      {HitcounterBinary(), "serve", "--listen", "127.0.0.1:0", "--store", store},
+      {"HITCOUNTER_ADMIN_TOKEN=banner-secret"});
+  ASSERT_TRUE(guarded);
+  line = StartLine(*guarded);
+  ASSERT_TRUE(line) << guarded->Output();
+  EXPECT_NE(line->find("admin token set"), std::string::npos) << *line;
+  EXPECT_EQ(line->find("banner-secret"), std::string::npos) << "the token is never printed";
+}
+
+// Regression: a serve that could not listen (port in use) left a new, empty database behind.
+TEST(Lifecycle, AServeThatCannotListenLeavesNoDatabaseItCreated) {
+  TempDir dir;
+  ServerProcess holder("sqlite:" + dir.path() + "/holder.db");
+  ASSERT_NE(holder.port(), 0);
+  const std::string listen = "127.0.0.1:" + std::to_string(holder.port());
+  const std::string fresh = dir.path() + "/fresh.db";
+  std::string said;
+  EXPECT_NE(RunToExit({"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1", HitcounterBinary(), "serve",
+                       "--listen", listen, "--store", "sqlite:" + fresh},
+                      &said),
+            0);
+  EXPECT_NE(said.find("cannot listen"), std::string::npos) << said;
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    EXPECT_FALSE(std::filesystem::exists(fresh + suffix)) << fresh << suffix;
+  }
+  // A database that was there before stays, whatever happens.
+  const std::string kept = dir.path() + "/kept.db";
+  {
+    ServerProcess once("sqlite:" + kept);
+    ASSERT_NE(once.port(), 0);
+  }
+  EXPECT_NE(
+      RunToExit({HitcounterBinary(), "serve", "--listen", listen, "--store", "sqlite:" + kept}), 0);
+  EXPECT_TRUE(std::filesystem::exists(kept));
 }
 
 TEST(Lifecycle, FlagsHaveEnvironmentEquivalents) {

@@ -26,7 +26,7 @@ class StatsCommandTest : public BlackBoxTest {
   }
 };
 
-TEST_F(StatsCommandTest, PrintsTheTopRoutesAsAnAlignedTable) {
+TEST_F(StatsCommandTest, PrintsTheTopRoutesAsAnAlignedTableInTheColumnOrderOfJsonAndCsv) {
   std::string output;
   ASSERT_EQ(RunStats({}, &output), 0) << output;
   std::istringstream lines(output);
@@ -34,12 +34,78 @@ TEST_F(StatsCommandTest, PrintsTheTopRoutesAsAnAlignedTable) {
   std::getline(lines, header);
   std::getline(lines, first);
   std::getline(lines, second);
-  EXPECT_EQ(header.rfind("HITS  LAST ACCESS", 0), 0u) << output;
-  EXPECT_EQ(first.rfind("   3  ", 0), 0u) << output;
-  EXPECT_EQ(first.substr(first.size() - 10), "/api/users");
+  EXPECT_EQ(header.rfind("ROUTE", 0), 0u) << output;
+  EXPECT_LT(header.find("COUNT"), header.find("FIRST SEEN")) << output;
+  EXPECT_LT(header.find("FIRST SEEN"), header.find("LAST ACCESS")) << output;
+  EXPECT_EQ(first.rfind("/api/users ", 0), 0u) << output;
+  EXPECT_EQ(first.find("3"), header.find("COUNT") + 4) << "counts are right-aligned";
   EXPECT_EQ(second.find("/api/users"), std::string::npos);
-  EXPECT_EQ(header.find("ROUTE"), first.find("/api/users")) << "the columns line up";
-  EXPECT_NE(output.find("3 routes, 5 hits"), std::string::npos) << output;
+  EXPECT_NE(output.find("\n3 routes, 5 hits\n"), std::string::npos) << output;
+}
+
+// Regression: "20 routes, 92 hits" for a store of 24 routes and 96 hits, without saying that
+// the list was cut; --json --limit 3 said "nextCursor":null with 21 routes left.
+TEST_F(StatsCommandTest, ACutListingGivesTheStoresTotalsSaysSoAndCarriesOnWithItsCursor) {
+  std::string output;
+  ASSERT_EQ(RunStats({"--limit", "1"}, &output), 0) << output;
+  EXPECT_NE(output.find("\n3 routes, 5 hits; 1 shown, raise --limit to see more\n"),
+            std::string::npos)
+      << output;
+  std::string json;
+  ASSERT_EQ(RunStats({"--json", "--limit", "2", "--sort", "route"}, &json), 0) << json;
+  rapidjson::Document first;
+  first.Parse(json.c_str());
+  ASSERT_FALSE(first.HasParseError()) << json;
+  EXPECT_EQ(first["totals"]["routes"].GetInt64(), 3);
+  EXPECT_EQ(first["totals"]["hits"].GetInt64(), 5);
+  ASSERT_TRUE(first["nextCursor"].IsString()) << json;
+  std::string rest;
+  ASSERT_EQ(
+      RunStats({"--json", "--sort", "route", "--cursor", first["nextCursor"].GetString()}, &rest),
+      0)
+      << rest;
+  rapidjson::Document second;
+  second.Parse(rest.c_str());
+  ASSERT_EQ(second["routes"].Size(), 1u) << rest;
+  EXPECT_STREQ(second["routes"][0]["route"].GetString(), "/api/users");
+  EXPECT_TRUE(second["nextCursor"].IsNull());
+  // The same cursor means the same in /_stats.
+  rapidjson::Document served = Json(
+      client_->Get(std::string("/_stats?sort=route&cursor=") + first["nextCursor"].GetString()));
+  EXPECT_STREQ(served["routes"][0]["route"].GetString(), "/api/users");
+}
+
+TEST_F(StatsCommandTest, ACutCsvSaysSoOnStderr) {
+  std::string said;
+  std::vector<std::string> argv = {
+      "/bin/sh", "-c",  "exec \"$0\" \"$@\" 2>&1 >/dev/null", HitcounterBinary(), "stats",
+      "--store", store_};
+  for (const std::string& flag : StoreFlags()) argv.push_back(flag);
+  for (const char* flag : {"--csv", "--limit", "2"}) argv.push_back(flag);
+  EXPECT_EQ(RunToExit(argv, &said), 0);
+  EXPECT_NE(said.find("2 of 3 routes written; raise --limit to see more"), std::string::npos)
+      << said;
+}
+
+TEST_F(StatsCommandTest, RouteReadsOneRouteAsStatsRouteDoes) {
+  std::string output;
+  ASSERT_EQ(RunStats({"--route", "/api/users/", "--json"}, &output), 0) << output;
+  rapidjson::Document doc;
+  doc.Parse(output.c_str());
+  ASSERT_FALSE(doc.HasParseError()) << output;
+  EXPECT_STREQ(doc["route"].GetString(), "/api/users");
+  EXPECT_EQ(doc["count"].GetInt64(), 3);
+  ASSERT_EQ(RunStats({"--route", "/a,b \"c\""}, &output), 0) << output;
+  EXPECT_NE(output.find("\n/a,b \"c\"      1  "), std::string::npos) << output;
+  EXPECT_EQ(RunStats({"--route", "/never"}, &output), 1);
+  EXPECT_NE(RunStats({"--route", "/a", "--sort", "route"}, &output), 0) << "one route has no order";
+}
+
+TEST_F(StatsCommandTest, SortTakesAnyCase) {
+  std::string output;
+  ASSERT_EQ(RunStats({"--sort", "lastaccess", "--limit", "1"}, &output), 0) << output;
+  ASSERT_EQ(RunStats({"--sort", "ROUTE", "--limit", "1"}, &output), 0) << output;
+  EXPECT_NE(output.find("\n/a,b \"c\""), std::string::npos) << output;
 }
 
 TEST_F(StatsCommandTest, SortLimitAndPrefixSelectTheRoutes) {

@@ -16,9 +16,10 @@ const kChromiumArgs = ["--headless", "--no-sandbox", "--disable-gpu",
 // The page refreshes every 5 s; a new hit must show within two refreshes.
 const kRefreshWaitMs = 11000;
 
-// Routes and how often each is hit; "<b>" checks that routes are shown as text, not HTML.
+// Routes and how often each is hit; "<b>" checks that routes are shown as text, not HTML;
+// ties (two 2s, two 1s) check the order of ties; "/my path" a filter with a space.
 const kHits = { "/api/users": 5, "/api/orders": 3, "/health-check": 1,
-                "/<b>bold</b>": 2, "/café": 1 };
+                "/<b>bold</b>": 2, "/café": 1, "/my path": 2 };
 const kTotal = Object.values(kHits).reduce((a, b) => a + b, 0);
 
 let browser;
@@ -50,11 +51,13 @@ async function screenshot(page, name) {
   if (dir) await page.screenshot({ path: path.join(dir, name), fullPage: true });
 }
 
-async function allRoutes(server, headers = {}) {
-  const response = await fetch(`${server.base}/_stats?limit=1000`, { headers });
+async function allRoutes(server, headers = {}, sort = "count") {
+  const response = await fetch(`${server.base}/_stats?limit=1000&sort=${sort}`, { headers });
   assert.equal(response.status, 200);
   return (await response.json()).routes.map((r) => [r.route, r.count]);
 }
+
+const byCountHighestFirst = Object.values(kHits).sort((a, b) => b - a);
 
 describe("DashboardTest", () => {
   let server;
@@ -78,10 +81,11 @@ describe("DashboardTest", () => {
   test("ShowsEveryRouteWithItsCountAndTheTotal", async () => {
     const rows = await renderedRows(page);
     assert.deepEqual(Object.fromEntries(rows), kHits);
-    assert.deepEqual(rows.map(([, count]) => count), [5, 3, 2, 1, 1], "by count, highest first");
+    assert.deepEqual(rows.map(([, count]) => count), byCountHighestFirst, "by count");
     assert.equal(await page.textContent("#total"), String(kTotal));
     assert.equal(await page.textContent("#routes"), String(Object.keys(kHits).length));
-    assert.equal(await page.$$eval("#chart .bar", (bars) => bars.length), 5);
+    assert.equal(await page.$$eval("#chart .bar", (bars) => bars.length),
+                 Object.keys(kHits).length);
     assert.equal(await page.$$eval("#rows b", (bold) => bold.length), 0, "a route is not HTML");
     assert.match(await page.textContent("#rows tr td.when"), /^\d+ s ago$/);
     await screenshot(page, "dashboard.png");
@@ -95,11 +99,49 @@ describe("DashboardTest", () => {
     assert.deepEqual((await renderedRows(page)).map(([route]) => route),
                      Object.keys(kHits).sort().reverse());
     await page.click('th[data-sort="count"] button');
-    assert.deepEqual((await renderedRows(page)).map(([, count]) => count), [5, 3, 2, 1, 1]);
+    assert.deepEqual((await renderedRows(page)).map(([, count]) => count), byCountHighestFirst);
     await page.click('th[data-sort="count"] button');
-    assert.deepEqual((await renderedRows(page)).map(([, count]) => count), [1, 1, 2, 3, 5]);
+    assert.deepEqual((await renderedRows(page)).map(([, count]) => count),
+                     byCountHighestFirst.slice().reverse());
     assert.equal(await page.getAttribute('th[data-sort="count"]', "aria-sort"), "ascending");
     await page.click('th[data-sort="count"] button');
+  });
+
+  // Regression: the table put tied routes A to Z under a count sorted highest first, where
+  // /_stats (and the README) list them Z to A.
+  test("ListsTiedRoutesInTheOrderOfStatsAndExactlyReversedWhenAscending", async () => {
+    const stats = await allRoutes(server);
+    assert.deepEqual(await renderedRows(page), stats);
+    assert.deepEqual(stats.filter(([, count]) => count === 1).map(([route]) => route),
+                     ["/health-check", "/café"], "ties by route, Z to A");
+    await page.click('th[data-sort="count"] button');
+    assert.deepEqual(await renderedRows(page), stats.slice().reverse());
+    await page.click('th[data-sort="count"] button');
+    assert.deepEqual(await renderedRows(page), stats);
+  });
+
+  // One vocabulary (issue 18): a route's "count", as in JSON, CSV and the CLI; columns in their
+  // order.
+  test("NamesItsColumnsAsTheJsonDoesInItsOrder", async () => {
+    assert.deepEqual(await page.$$eval("th", (ths) => ths.map((th) => th.textContent.trim())),
+                     ["Route", "Count", "Last access"]);
+  });
+
+  test("ShowsTheTotalsTheStoreCounts", async () => {
+    const response = await fetch(`${server.base}/_stats?totals=true&limit=1`);
+    const { totals } = await response.json();
+    assert.equal(await page.textContent("#total"), String(totals.hits));
+    assert.equal(await page.textContent("#routes"), String(totals.routes));
+  });
+
+  // Regression: the filter "/my path" went out as prefix=%2Fmy+path, which found nothing.
+  test("FiltersByAPrefixWithASpace", async () => {
+    await page.fill("#filter", "/my path");
+    await waitForRows(page, 1);
+    assert.deepEqual(await renderedRows(page), [["/my path", 2]]);
+    await page.waitForFunction(() => document.getElementById("total").textContent === "2");
+    await page.fill("#filter", "");
+    await waitForRows(page, Object.keys(kHits).length);
   });
 
   test("FiltersByPrefix", async () => {
@@ -134,6 +176,15 @@ describe("DashboardTest", () => {
     assert.deepEqual(Object.fromEntries(await allRoutes(server)), expected);
     const foreign = requested.filter((p) => p !== "/_dashboard" && p !== "/_stats");
     assert.deepEqual(foreign, [], "the page requested only itself and /_stats");
+  });
+
+  // Regression: at /_dashboard/ the page asked for /_dashboard/_stats, which is 404.
+  test("WorksWithATrailingSlash", async () => {
+    const slashed = await browser.newPage();
+    await slashed.goto(`${server.base}/_dashboard/`);
+    await waitForRows(slashed, Object.keys(kHits).length + 1);
+    assert.equal(await slashed.$("#status.error"), null, "no error shown");
+    await slashed.close();
   });
 
   test("FitsAPhoneScreenWithoutSideScrolling", async () => {

@@ -17,6 +17,9 @@ namespace hitcounter::testing {
 
 class MemoryStore final : public Store {
  public:
+  // Refuses new routes past `max_routes` (kUnboundedRoutes: never), as every store does.
+  explicit MemoryStore(std::int64_t max_routes = kUnboundedRoutes) : max_routes_(max_routes) {}
+
   // Every later call fails with `status` (OK to heal).
   void FailWith(Status status) {
     std::lock_guard lock(mutex_);
@@ -109,6 +112,10 @@ class MemoryStore final : public Store {
     };
     std::sort(all.begin(), all.end(), before);
     StatsPage page;
+    if (query.with_totals) {
+      page.totals.emplace();
+      for (const RouteStats& s : all) page.totals->Add(s.count);
+    }
     for (const RouteStats& s : all) {
       if (query.after) {
         RouteStats cursor{query.after->route, query.after->key, 0, query.after->key};
@@ -128,6 +135,11 @@ class MemoryStore final : public Store {
                                      const std::optional<RateLimit>& limit) {
     std::lock_guard lock(mutex_);
     if (!failure_.ok()) return failure_;
+    if (max_routes_ != kUnboundedRoutes && !routes_.contains(route) &&
+        static_cast<std::int64_t>(routes_.size()) >= max_routes_) {
+      return Status::RouteLimitReached("the store holds " + std::to_string(max_routes_) +
+                                       " routes already, its most");
+    }
     std::int64_t window_hits = 0;
     if (limit) {
       Window& window = windows_[route];
@@ -144,6 +156,7 @@ class MemoryStore final : public Store {
     return CountedHit{it->second, window_hits};
   }
 
+  const std::int64_t max_routes_;
   std::mutex mutex_;
   std::map<std::string, RouteStats> routes_;
   std::map<std::string, Window> windows_;
