@@ -8,6 +8,8 @@
 #include <optional>
 #include <sstream>
 
+#include "aws/proxy.h"
+
 extern char** environ;
 
 namespace hitcounter::aws {
@@ -163,7 +165,8 @@ Environment ProcessEnvironment() {
 
 std::string Endpoint::HostHeader() const {
   const bool default_port = port == (tls ? 443 : 80);
-  return default_port ? host : host + ":" + std::to_string(port);
+  const std::string name = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return default_port ? name : name + ":" + std::to_string(port);
 }
 
 std::string Endpoint::Url() const { return (tls ? "https://" : "http://") + HostHeader(); }
@@ -263,6 +266,9 @@ Result<ServiceSettings> ResolveServiceSettings(std::string_view service, const O
   Result<Endpoint> endpoint = ResolveEndpoint(service, settings.region, overrides, env);
   if (!endpoint.ok()) return endpoint.status();
   settings.endpoint = *endpoint;
+  Result<std::optional<HttpProxy>> proxy = ProxyFor(settings.endpoint, env);
+  if (!proxy.ok()) return proxy.status();
+  settings.proxy = *proxy;
   Result<Credentials> credentials = ResolveCredentials(env);
   if (!credentials.ok()) return credentials.status();
   settings.credentials = *credentials;

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,10 +33,18 @@ struct Endpoint {
   std::string host;
   std::uint16_t port = 443;
 
-  // "host", or "host:port" when the port is not the scheme's default (the Host header).
+  // "host", or "host:port" when the port is not the scheme's default (the Host header); an
+  // IPv6 literal in brackets.
   std::string HostHeader() const;
   // "https://host" or "http://host:port".
   std::string Url() const;
+};
+
+// An HTTP proxy on the way to an endpoint (aws/proxy.h says which and how).
+struct HttpProxy {
+  Endpoint endpoint;          // the proxy itself (tls is always false)
+  std::string authorization;  // "Basic <base64>" from the URL's user-info, or empty
+  std::string url;            // the proxy's URL without its user-info, for messages
 };
 
 // Parses "http://host[:port][/]" or "https://host[:port][/]". kInvalidArgument naming the URL
@@ -54,6 +63,7 @@ struct ServiceSettings {
   Endpoint endpoint;
   Credentials credentials;
   std::string ca_bundle;  // PEM file or hashed directory of CAs; empty for an http:// endpoint
+  std::optional<HttpProxy> proxy = std::nullopt;  // none: connect directly
 };
 
 // Resolves the settings for `service` (its signing name and host prefix, e.g. "dynamodb"):
@@ -62,7 +72,8 @@ struct ServiceSettings {
 //   endpoint:    overrides.endpoint_url, else AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL,
 //                else https://<service>.<region>.amazonaws.com (.com.cn in China regions);
 //   credentials: ResolveCredentials;
-//   CA bundle:   FindCaBundle, only for https endpoints.
+//   CA bundle:   FindCaBundle, only for https endpoints;
+//   proxy:       HTTPS_PROXY / HTTP_PROXY unless NO_PROXY covers the endpoint (aws/proxy.h).
 // On failure a Status (kInvalidArgument) whose message names what is missing or wrong and how
 // to provide it.
 Result<ServiceSettings> ResolveServiceSettings(std::string_view service, const Overrides& overrides,

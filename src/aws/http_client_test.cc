@@ -15,6 +15,7 @@
 #include <fstream>
 #include <thread>
 
+#include "tests/support/localhost_tls.h"
 #include "tests/support/temp_dir.h"
 
 namespace hitcounter::aws {
@@ -24,27 +25,9 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+using hitcounter::testing::kLocalhostCert;
+using hitcounter::testing::kLocalhostKey;
 using std::chrono::milliseconds;
-
-// A self-signed certificate for "localhost" (EC P-256, valid until 2126), for tests only.
-constexpr const char* kLocalhostCert = R"(-----BEGIN CERTIFICATE-----
-MIIBljCCATugAwIBAgIUOui8qLCo1JYfsZS3jS4+wF5Lxk0wCgYIKoZIzj0EAwIw
-FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyNjE3MTUzMVoYDzIxMjYxMTAy
-MTcxNTMxWjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
-PQMBBwNCAASOjcQIiB2Ou0PaU9+h47VZJbwoujyc/GkxBQYt8c7MHp7YwFg1sfmM
-Nf1B8hQ0GZ2unpl4oGMtltoiHjTYRSv/o2kwZzAdBgNVHQ4EFgQUSoi06dImm+CC
-vjAD6hrDGoAv6Q8wHwYDVR0jBBgwFoAUSoi06dImm+CCvjAD6hrDGoAv6Q8wDwYD
-VR0TAQH/BAUwAwEB/zAUBgNVHREEDTALgglsb2NhbGhvc3QwCgYIKoZIzj0EAwID
-SQAwRgIhAMmkekJvcCOUTc7qwqg+3BhNePtDd9iZ/n32dzF5m4b0AiEAh59NAcki
-jiiKTxsx37ViZrJeSJ0kpCNV0oblYF+xoro=
------END CERTIFICATE-----
-)";
-constexpr const char* kLocalhostKey = R"(-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgE47MZOcXFnaTEF5j
-W3xOLlmAAfMLC4AqFL6EotcQZrahRANCAASOjcQIiB2Ou0PaU9+h47VZJbwoujyc
-/GkxBQYt8c7MHp7YwFg1sfmMNf1B8hQ0GZ2unpl4oGMtltoiHjTYRSv/
------END PRIVATE KEY-----
-)";
 
 enum class Behaviour {
   kAnswer,          // answers every request on a kept-alive connection
