@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 
+#include "aws/credentials_chain.h"
 #include "aws/proxy.h"
 
 extern char** environ;
@@ -84,14 +85,10 @@ std::string SharedFilePath(const Environment& env, std::string_view variable,
   return home ? *home + "/.aws/" + std::string(default_name) : std::string();
 }
 
-std::string ProfileName(const Environment& env) {
-  return Lookup(env, "AWS_PROFILE").value_or("default");
-}
-
 // The profile's section of the config file: "[profile NAME]", or "[default]" for default.
 const std::map<std::string, std::string>* ConfigProfile(const IniFile& config,
-                                                        const std::string& profile) {
-  auto it = config.find("profile " + profile);
+                                                        std::string_view profile) {
+  auto it = config.find("profile " + std::string(profile));
   if (it == config.end() && profile == "default") it = config.find("default");
   return it == config.end() ? nullptr : &it->second;
 }
@@ -116,12 +113,42 @@ std::string ToUpper(std::string_view text) {
   return upper;
 }
 
+}  // namespace
+
+std::string ProfileName(const Environment& env) {
+  return Lookup(env, "AWS_PROFILE").value_or("default");
+}
+
+std::string SharedCredentialsFilePath(const Environment& env) {
+  return SharedFilePath(env, "AWS_SHARED_CREDENTIALS_FILE", "credentials");
+}
+
+std::string SharedConfigFilePath(const Environment& env) {
+  return SharedFilePath(env, "AWS_CONFIG_FILE", "config");
+}
+
+std::optional<ProfileSettings> ReadProfile(const Environment& env, std::string_view name) {
+  std::optional<ProfileSettings> profile;
+  IniFile config = ReadIni(SharedConfigFilePath(env));
+  if (const auto* section = ConfigProfile(config, name)) {
+    profile.emplace(section->begin(), section->end());
+  }
+  IniFile credentials = ReadIni(SharedCredentialsFilePath(env));
+  if (auto section = credentials.find(name); section != credentials.end()) {
+    if (!profile) profile.emplace();
+    for (const auto& [key, value] : section->second) (*profile)[key] = value;
+  }
+  return profile;
+}
+
+namespace {
+
 Result<std::string> ResolveRegion(const Overrides& overrides, const Environment& env) {
   if (!overrides.region.empty()) return overrides.region;
   for (const char* variable : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
     if (std::optional<std::string> region = Lookup(env, variable)) return *region;
   }
-  IniFile config = ReadIni(SharedFilePath(env, "AWS_CONFIG_FILE", "config"));
+  IniFile config = ReadIni(SharedConfigFilePath(env));
   if (const auto* profile = ConfigProfile(config, ProfileName(env))) {
     auto it = profile->find("region");
     if (it != profile->end() && !it->second.empty()) return it->second;
@@ -131,6 +158,8 @@ Result<std::string> ResolveRegion(const Overrides& overrides, const Environment&
       "profile '" +
       ProfileName(env) + "' of the AWS config file");
 }
+
+}  // namespace
 
 Result<Endpoint> ResolveEndpoint(std::string_view service, const std::string& region,
                                  const Overrides& overrides, const Environment& env) {
@@ -149,8 +178,6 @@ Result<Endpoint> ResolveEndpoint(std::string_view service, const std::string& re
       true, std::string(service) + "." + region + (china ? ".amazonaws.com.cn" : ".amazonaws.com"),
       443};
 }
-
-}  // namespace
 
 Environment ProcessEnvironment() {
   Environment env;
@@ -222,9 +249,8 @@ Result<Credentials> ResolveCredentials(const Environment& env) {
                : "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not");
   }
   const std::string profile = ProfileName(env);
-  const std::string credentials_path =
-      SharedFilePath(env, "AWS_SHARED_CREDENTIALS_FILE", "credentials");
-  const std::string config_path = SharedFilePath(env, "AWS_CONFIG_FILE", "config");
+  const std::string credentials_path = SharedCredentialsFilePath(env);
+  const std::string config_path = SharedConfigFilePath(env);
   IniFile credentials_file = ReadIni(credentials_path);
   auto section = credentials_file.find(profile);
   if (section != credentials_file.end()) {
@@ -269,7 +295,8 @@ Result<ServiceSettings> ResolveServiceSettings(std::string_view service, const O
   Result<std::optional<HttpProxy>> proxy = ProxyFor(settings.endpoint, env);
   if (!proxy.ok()) return proxy.status();
   settings.proxy = *proxy;
-  Result<Credentials> credentials = ResolveCredentials(env);
+  Result<std::shared_ptr<CredentialsProvider>> credentials =
+      DefaultCredentialsChain(env, settings.region);
   if (!credentials.ok()) return credentials.status();
   settings.credentials = *credentials;
   if (settings.endpoint.tls) {

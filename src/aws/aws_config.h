@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,6 +48,9 @@ struct HttpProxy {
   std::string url;            // the proxy's URL without its user-info, for messages
 };
 
+// Where signing credentials come from (aws/credentials_provider.h).
+class CredentialsProvider;
+
 // Parses "http://host[:port][/]" or "https://host[:port][/]". kInvalidArgument naming the URL
 // for anything else (another scheme, a path, user info, a bad port).
 Result<Endpoint> ParseEndpointUrl(std::string_view url);
@@ -61,7 +65,8 @@ struct Overrides {
 struct ServiceSettings {
   std::string region;
   Endpoint endpoint;
-  Credentials credentials;
+  // Signs every call with its current credentials; shared by every client of the settings.
+  std::shared_ptr<CredentialsProvider> credentials;
   std::string ca_bundle;  // PEM file or hashed directory of CAs; empty for an http:// endpoint
   std::optional<HttpProxy> proxy = std::nullopt;  // none: connect directly
 };
@@ -69,22 +74,45 @@ struct ServiceSettings {
 // Resolves the settings for `service` (its signing name and host prefix, e.g. "dynamodb"):
 //   region:      overrides.region, else AWS_REGION, else AWS_DEFAULT_REGION, else the profile's
 //                `region` in the config file;
-//   endpoint:    overrides.endpoint_url, else AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL,
-//                else https://<service>.<region>.amazonaws.com (.com.cn in China regions);
-//   credentials: ResolveCredentials;
+//   endpoint:    ResolveEndpoint;
+//   credentials: the default chain of the AWS SDKs (aws/credentials_chain.h), which starts
+//                with ResolveCredentials's static keys;
 //   CA bundle:   FindCaBundle, only for https endpoints;
 //   proxy:       HTTPS_PROXY / HTTP_PROXY unless NO_PROXY covers the endpoint (aws/proxy.h).
-// On failure a Status (kInvalidArgument) whose message names what is missing or wrong and how
-// to provide it.
+// Reads the environment and files only: nothing is fetched until the first call needs
+// credentials. On failure a Status (kInvalidArgument) whose message names what is missing or
+// wrong and how to provide it.
 Result<ServiceSettings> ResolveServiceSettings(std::string_view service, const Overrides& overrides,
                                                const Environment& env);
 
-// AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), else the profile named by
-// AWS_PROFILE (default "default") in the shared credentials file (AWS_SHARED_CREDENTIALS_FILE,
-// default ~/.aws/credentials, section "[NAME]") and then in the config file (AWS_CONFIG_FILE,
-// default ~/.aws/config, section "[profile NAME]" or "[default]"). kInvalidArgument naming what
-// is missing when no complete key pair is found.
+// Where `service` is: overrides.endpoint_url, else AWS_ENDPOINT_URL_<SERVICE>, else
+// AWS_ENDPOINT_URL, else https://<service>.<region>.amazonaws.com (.com.cn in China regions).
+// kInvalidArgument naming the variable whose URL is bad.
+Result<Endpoint> ResolveEndpoint(std::string_view service, const std::string& region,
+                                 const Overrides& overrides, const Environment& env);
+
+// The static credentials: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), else
+// the keys of the profile named by AWS_PROFILE (default "default") in the shared credentials
+// file (AWS_SHARED_CREDENTIALS_FILE, default ~/.aws/credentials, section "[NAME]") and then in
+// the config file (AWS_CONFIG_FILE, default ~/.aws/config, section "[profile NAME]" or
+// "[default]"). kInvalidArgument naming what is missing when no complete key pair is found.
 Result<Credentials> ResolveCredentials(const Environment& env);
+
+// The path of the shared credentials file (AWS_SHARED_CREDENTIALS_FILE, else
+// $HOME/.aws/credentials) or config file (AWS_CONFIG_FILE, else $HOME/.aws/config); empty
+// when neither the variable nor HOME is set.
+std::string SharedCredentialsFilePath(const Environment& env);
+std::string SharedConfigFilePath(const Environment& env);
+
+// The profile AWS_PROFILE names, "default" when unset.
+std::string ProfileName(const Environment& env);
+
+// One profile's settings: the config file's "[profile NAME]" section ("[default]" also for
+// default) with the credentials file's "[NAME]" section laid over it (the credentials file
+// wins, as in the SDKs). nullopt when neither file has the profile; a missing or unreadable
+// file counts as empty.
+using ProfileSettings = std::map<std::string, std::string, std::less<>>;
+std::optional<ProfileSettings> ReadProfile(const Environment& env, std::string_view name);
 
 // Where the trusted CAs are: SSL_CERT_FILE when set (a PEM file; an error when it cannot be
 // read), else SSL_CERT_DIR (a hashed directory), else Debian's hashed /etc/ssl/certs (beside

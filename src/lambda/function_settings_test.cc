@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "aws/credentials_provider.h"
+
 namespace hitcounter::lambda {
 namespace {
 
@@ -20,7 +22,10 @@ TEST(FunctionSettingsTest, ReadsTheTableRegionCredentialsAndEndpoint) {
   EXPECT_EQ(settings->store.table, "hits");
   EXPECT_EQ(settings->store.workers, 0u);  // inline: one event at a time
   EXPECT_EQ(settings->store.service.region, "eu-west-1");
-  EXPECT_EQ(settings->store.service.credentials.session_token, "token");
+  Result<std::shared_ptr<const aws::Credentials>> credentials =
+      settings->store.service.credentials->GetCredentials(aws::Deadline::max());
+  ASSERT_TRUE(credentials.ok()) << credentials.status().message();
+  EXPECT_EQ((*credentials)->session_token, "token");
   EXPECT_EQ(settings->store.service.endpoint.port, 8000);
   EXPECT_EQ(settings->service.reserved_prefix, "/_");
 }
