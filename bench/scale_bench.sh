@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # Scale benchmark: hitcounter serve (SQLite, durable) on a store of SCALE_ROUTES routes against
-# the same server on a store of BASE_ROUTES routes, in the same run.
+# the same server on a store of BASE_ROUTES routes, in the same run: start-up, memory per route,
+# throughput, listings.
 #
 #   bench/scale_bench.sh [--no-build]
 #
 # Two servers, each on its own database: "base" holds BASE_ROUTES routes and is driven over
 # them; "scale" holds SCALE_ROUTES routes (written straight into the file with the sqlite3
 # shell before it starts, as a long-lived counter would have them) and is driven over all of
-# them, so its hits land on pages all over the table. wrk -t1 -cCONNECTIONS with
-# bench/routes.lua, the two alternating for ROUNDS rounds; medians reported. Then, on the
-# scale server:
-#   - RSS after the load (VmRSS) and its peak (VmHWM): SQLite's page cache is bounded per
-#     connection, so RSS must not grow with the routes;
-#   - the first page of /_stats (limit 100) in each order, QUERIES times: median and max time.
+# them, so its hits touch records all over memory and the table. Measured:
+#   - start-up: from exec to the first hit answered 200 (every record is loaded into memory
+#     before the server listens);
+#   - memory: RSS of each server after the load; (scale - base) / (SCALE_ROUTES - BASE_ROUTES)
+#     is the memory one route costs (its record in memory; SQLite's page caches are bounded);
+#   - throughput: wrk -t1 -cCONNECTIONS with bench/routes.lua, the two alternating for ROUNDS
+#     rounds; medians;
+#   - on the scale server, the first page of /_stats (limit 100) in each order, QUERIES times.
 # Pass lines (informational; the exit status does not depend on them):
-#   scale req/s >= 0.5 x base req/s; first page of /_stats?sort=count <= 100 ms.
+#   start-up to the first hit <= 2 s; memory per route <= 160 bytes; scale req/s >= 0.5 x base
+#   req/s; first page of /_stats?sort=count <= 100 ms.
 #
 # Environment: DURATION=10 ROUNDS=3 CONNECTIONS=64 BASE_ROUTES=1000 SCALE_ROUTES=1000000
 #   QUERIES=20 PIN=1 (servers on core 1, wrk on core 0; 0: no pinning)
@@ -64,16 +68,22 @@ COMMIT;
 SQL
 }
 
-# start NAME DB -> NAME_PID, NAME_PORT
+# start NAME DB -> NAME_PID, NAME_PORT, NAME_START_MS (exec to the first hit answered 200)
 start() {
-  local name=$1 db=$2 port
+  local name=$1 db=$2 port t0 code=000 i
   port=$(free_port)
+  t0=$(date +%s%N)
   "${SERVER_CORE[@]}" "$BIN" serve --listen "127.0.0.1:$port" --store "sqlite:$db" \
     --max-routes 0 >"$TMP/$name.log" 2>&1 &
   PIDS+=($!)
   printf -v "${name}_PID" %s "$!"
   printf -v "${name}_PORT" %s "$port"
-  wait_http "http://127.0.0.1:$port/_health" || { echo "$name server did not start" >&2; exit 1; }
+  for ((i = 0; i < 3000 && code != 200; i++)); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/r/1" 2>/dev/null) || true
+    [[ $code == 200 ]] || sleep 0.002
+  done
+  [[ $code == 200 ]] || { echo "$name server did not answer a hit" >&2; exit 1; }
+  printf -v "${name}_START_MS" %s "$((($(date +%s%N) - t0) / 1000000))"
 }
 
 # measure PORT ROUTES -> "req/s p99_ms"
@@ -94,6 +104,7 @@ seed "$TMP/scale.db" "$SCALE_ROUTES"
 echo "  seeded in $(($(date +%s) - seconds)) s; scale.db is $(du -m "$TMP/scale.db" | cut -f1) MB"
 start base "$TMP/base.db"
 start scale "$TMP/scale.db"
+echo "start-up to the first hit: base $base_START_MS ms, scale $scale_START_MS ms"
 echo "scale server RSS at start: $(awk '/VmRSS/ {print $2, $3}' "/proc/$scale_PID/status")"
 
 : >"$TMP/base.rows"
@@ -112,13 +123,20 @@ scale_rps=$(cut -d' ' -f1 "$TMP/scale.rows" | median)
 scale_p99=$(cut -d' ' -f2 "$TMP/scale.rows" | median)
 rss=$(awk '/VmRSS/ {print $2}' "/proc/$scale_PID/status")
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$scale_PID/status")
+base_rss=$(awk '/VmRSS/ {print $2}' "/proc/$base_PID/status")
 
 echo
 printf '%-34s %12s %10s\n' "store" "req/s" "p99 ms"
 printf '%-34s %12s %10s\n' "base ($BASE_ROUTES routes)" "$base_rps" "$base_p99"
 printf '%-34s %12s %10s\n' "scale ($SCALE_ROUTES routes)" "$scale_rps" "$scale_p99"
 awk -v s="$scale_rps" -v b="$base_rps" 'BEGIN {r = s / b; printf "ratio scale/base: %.2fx (target >= 0.5x: %s)\n", r, (r >= 0.5 ? "PASS" : "MISS")}'
-echo "scale server RSS after the load: $((rss / 1024)) MB (peak $((hwm / 1024)) MB)"
+echo "scale server RSS after the load: $((rss / 1024)) MB (peak $((hwm / 1024)) MB);" \
+  "base: $((base_rss / 1024)) MB"
+awk -v s="$rss" -v b="$base_rss" -v n="$((SCALE_ROUTES - BASE_ROUTES))" 'BEGIN {
+  per = (s - b) * 1024 / n
+  printf "memory per route: %.0f bytes (target <= 160: %s)\n", per, (per <= 160 ? "PASS" : "MISS") }'
+awk -v t="$scale_START_MS" 'BEGIN {
+  printf "start-up to the first hit at scale: %d ms (target <= 2000: %s)\n", t, (t <= 2000 ? "PASS" : "MISS") }'
 
 echo
 printf '%-34s %12s %10s\n' "first page of /_stats (limit 100)" "median ms" "max ms"

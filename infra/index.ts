@@ -4,20 +4,33 @@
 //     -> ANY /{proxy+} (or ANY / for the root) -> AWS_PROXY -> Lambda (provided.al2023, bootstrap)
 //     -> UpdateItem ADD on the item keyed by the route
 //
+// Safe by default: the read-only endpoints need a token (generated unless one is configured,
+// or publicReadEndpoints opens them), the table is protected against deletion, every layer logs
+// (the stage's access log, the function's JSON log) and alarms watch each way it can fail.
+//
 // Configuration keys, their defaults and their checks live in settings.ts; the IAM documents in
-// policies.ts. Stack outputs: url, statsUrl, dashboardUrl, tableName.
+// policies.ts; the access log's format and the alarms in monitoring.ts. Stack outputs: url,
+// statsUrl, dashboardUrl, tableName, adminToken (a secret) and adminTokenCommand, alarmTopicArn.
 
 import * as crypto from "crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { lambdaPolicy, lambdaTrustPolicy } from "./policies";
-import { readSettings } from "./settings";
+import * as random from "@pulumi/random";
+import { accessLogFormat, declareAlarms } from "./monitoring";
+import { apiGatewayLogsPolicyArn, apiGatewayTrustPolicy, lambdaPolicy, lambdaTrustPolicy } from "./policies";
+import { kAdminTokenCommand, readSettings } from "./settings";
 
 const settings = readSettings(new pulumi.Config());
 const stack = pulumi.getStack();
 
 /** The attribute the rate limiter stores its window items' expiry in (epoch seconds). */
 const kTtlAttribute = "expiresAt";
+
+/**
+ * A generated admin token: 40 characters of A-Z a-z 0-9, ~238 bits, far past guessing, and
+ * free of characters a shell, a URL or HTTP Basic would need escaped.
+ */
+const kGeneratedTokenLength = 40;
 
 // --- Storage -----------------------------------------------------------------------------------
 
@@ -28,12 +41,21 @@ const table = new aws.dynamodb.Table("hits", {
     billingMode: settings.billingMode,
     readCapacity: settings.readCapacity,
     writeCapacity: settings.writeCapacity,
+    // On-demand tables may cap their own throughput (a cost and blast-radius bound); past it,
+    // DynamoDB throttles and the function answers 503 store_unavailable.
+    onDemandThroughput: settings.maxReadRequestUnits === undefined && settings.maxWriteRequestUnits === undefined
+        ? undefined
+        : { maxReadRequestUnits: settings.maxReadRequestUnits, maxWriteRequestUnits: settings.maxWriteRequestUnits },
     pointInTimeRecovery: { enabled: true },
     // Encrypted with the AWS managed key aws/dynamodb (visible in KMS, usable in CloudTrail);
     // DynamoDB holds the grants, so the function's role needs no KMS permission.
     serverSideEncryption: { enabled: true },
     ttl: { attributeName: kTtlAttribute, enabled: true },
-});
+    // The counts are the one thing here that cannot be recreated: DynamoDB refuses to delete the
+    // table, and Pulumi refuses to delete or replace it (a `pulumi destroy`, a new tableName),
+    // until protectTable is set to false and applied (README.md, "Deleting the table").
+    deletionProtectionEnabled: settings.protectTable,
+}, { protect: settings.protectTable });
 
 // --- Logs --------------------------------------------------------------------------------------
 
@@ -45,6 +67,32 @@ const logGroup = new aws.cloudwatch.LogGroup("hitcounter", {
     retentionInDays: settings.logRetentionDays,
 });
 
+// The stage's access log: one line per request, whatever became of it (throttled, refused,
+// answered by the function).
+const accessLogGroup = new aws.cloudwatch.LogGroup("access", {
+    namePrefix: `/aws/apigateway/hitcounter-${stack}-access-`,
+    retentionInDays: settings.logRetentionDays,
+});
+
+// API Gateway writes logs only through a CloudWatch Logs role named in the region's API Gateway
+// settings: one role per region and account, shared by every REST API there. "create" (the
+// default) makes one and names it; "existing" leaves the region's settings alone. Both outlive
+// `pulumi destroy` (retainOnDelete): other APIs in the region may log through them too.
+let apiGatewayAccount: aws.apigateway.Account | undefined;
+if (settings.apiGatewayLogRole === "create") {
+    const apiGatewayLogsRole = new aws.iam.Role("apigateway-logs", {
+        description: "API Gateway: write REST API logs to CloudWatch Logs (one per region and account)",
+        assumeRolePolicy: JSON.stringify(apiGatewayTrustPolicy()),
+    }, { retainOnDelete: true });
+    const logsPolicy = new aws.iam.RolePolicyAttachment("apigateway-logs", {
+        role: apiGatewayLogsRole.name,
+        policyArn: aws.getPartitionOutput().partition.apply(apiGatewayLogsPolicyArn),
+    }, { retainOnDelete: true });
+    apiGatewayAccount = new aws.apigateway.Account("apigateway-logs", {
+        cloudwatchRoleArn: apiGatewayLogsRole.arn,
+    }, { dependsOn: [logsPolicy], retainOnDelete: true });
+}
+
 // --- Execution role ----------------------------------------------------------------------------
 
 const role = new aws.iam.Role("hitcounter", {
@@ -55,8 +103,22 @@ const role = new aws.iam.Role("hitcounter", {
 const rolePolicy = new aws.iam.RolePolicy("hitcounter", {
     role: role.id,
     policy: pulumi.all([table.arn, logGroup.arn]).apply(([tableArn, logGroupArn]) =>
-        JSON.stringify(lambdaPolicy(tableArn, logGroupArn))),
+        JSON.stringify(lambdaPolicy(tableArn, logGroupArn, settings.tracing))),
 });
+
+// --- Admin token -------------------------------------------------------------------------------
+
+// The token the read-only endpoints require: the configured one, else one generated once (kept,
+// encrypted, in the stack's state), unless publicReadEndpoints opens them.
+let adminTokenValue: pulumi.Output<string> | undefined;
+if (settings.adminToken !== undefined) {
+    adminTokenValue = settings.adminToken;
+} else if (!settings.publicReadEndpoints) {
+    adminTokenValue = new random.RandomPassword("admin-token", {
+        length: kGeneratedTokenLength,
+        special: false,
+    }).result;
+}
 
 // --- Function ----------------------------------------------------------------------------------
 
@@ -75,9 +137,12 @@ if (settings.rateLimitRules !== undefined) {
 if (settings.maxRoutes !== undefined) {
     environment.HITCOUNTER_MAX_ROUTES = String(settings.maxRoutes);
 }
-if (settings.adminToken !== undefined) {
-    // A secret: encrypted in the state file and masked in the CLI's output.
-    environment.HITCOUNTER_ADMIN_TOKEN = pulumi.secret(settings.adminToken);
+if (adminTokenValue !== undefined) {
+    // Only the token's SHA-256: the function compares digests anyway, and its configuration
+    // (readable with lambda:GetFunctionConfiguration) then never holds the token. A secret all the
+    // same, so that a weak configured token cannot be brute-forced from the state.
+    environment.HITCOUNTER_ADMIN_TOKEN_SHA256 = pulumi.secret(adminTokenValue.apply(
+        (token) => crypto.createHash("sha256").update(token).digest("hex")));
 }
 
 const fn = new aws.lambda.Function("hitcounter", {
@@ -90,7 +155,14 @@ const fn = new aws.lambda.Function("hitcounter", {
     code: new pulumi.asset.FileArchive(settings.lambdaZip),
     role: role.arn,
     environment: { variables: environment },
-    loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+    // At most this many invocations at once; past it Lambda throttles and API Gateway answers
+    // 500. Undefined: the account's unreserved pool.
+    reservedConcurrentExecutions: settings.reservedConcurrency,
+    // JSON: Lambda's own lines (START, REPORT...) become JSON objects; the function's lines are
+    // JSON objects already (one per invocation on stdout, problems with "level":"error" on
+    // stderr), which Lambda passes through and files under their "level" (INFO when absent).
+    loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+    tracingConfig: { mode: settings.tracing ? "Active" : "PassThrough" },
 }, {
     // The policy must be in place before the first invocation, or its logs and hits would fail.
     dependsOn: [rolePolicy],
@@ -116,7 +188,7 @@ function anyToFunction(name: string, resourceId: pulumi.Input<string>) {
         restApi: api.id,
         resourceId,
         httpMethod: "ANY",
-        authorization: "NONE", // the service is public; /_stats is guarded by the admin token
+        authorization: "NONE", // hits are public; the read-only endpoints check the admin token
     });
     const integration = new aws.apigateway.Integration(name, {
         restApi: api.id,
@@ -142,8 +214,8 @@ const redeployment = pulumi
         proxyResource.id, proxyResource.pathPart,
         root.method.id, root.method.httpMethod, root.method.authorization,
         proxy.method.id, proxy.method.httpMethod, proxy.method.authorization,
-        root.integration.id, root.integration.type, root.integration.uri,
-        proxy.integration.id, proxy.integration.type, proxy.integration.uri,
+        root.integration.id, root.integration.type, root.integration.integrationHttpMethod, root.integration.uri,
+        proxy.integration.id, proxy.integration.type, proxy.integration.integrationHttpMethod, proxy.integration.uri,
     ])
     .apply((parts) => crypto.createHash("sha256").update(JSON.stringify(parts)).digest("hex"));
 
@@ -159,9 +231,15 @@ const stage = new aws.apigateway.Stage("hitcounter", {
     restApi: api.id,
     deployment: deployment.id,
     stageName: settings.stageName,
+    accessLogSettings: { destinationArn: accessLogGroup.arn, format: accessLogFormat() },
+    xrayTracingEnabled: settings.tracing,
+}, {
+    // Access logging is refused until the region's API Gateway settings name a logs role.
+    dependsOn: apiGatewayAccount === undefined ? [] : [apiGatewayAccount],
 });
 
-// Throttling for every method of the stage ("*/*"), below the account-wide limits.
+// Throttling for every method of the stage ("*/*"), below the account-wide limits. Past it,
+// API Gateway answers 429 itself: the function is not invoked and nothing is counted.
 new aws.apigateway.MethodSettings("throttling", {
     restApi: api.id,
     stageName: stage.stageName,
@@ -181,6 +259,28 @@ new aws.lambda.Permission("apigateway-invoke", {
     sourceArn: pulumi.interpolate`${api.executionArn}/${settings.stageName}/*/*`,
 });
 
+// --- Alarms ------------------------------------------------------------------------------------
+
+let alarmTopic: aws.sns.Topic | undefined;
+if (settings.alarmEmail !== undefined) {
+    alarmTopic = new aws.sns.Topic("alarms", { displayName: "hitcounter alarms" });
+    // AWS mails a confirmation link first: no alarm arrives until it is followed.
+    new aws.sns.TopicSubscription("alarm-email", {
+        topic: alarmTopic.arn,
+        protocol: "email",
+        endpoint: settings.alarmEmail,
+    });
+}
+
+declareAlarms({
+    functionName: fn.name,
+    timeoutSeconds: settings.timeout,
+    apiName: api.name,
+    stageName: stage.stageName,
+    tableName: table.name,
+    actions: alarmTopic === undefined ? [] : [alarmTopic.arn],
+});
+
 // --- Outputs -----------------------------------------------------------------------------------
 
 /** The stage's base URL, ending with "/": every path under it counts. */
@@ -191,3 +291,9 @@ export const statsUrl = pulumi.interpolate`${url}${(settings.reservedPrefix ?? "
 export const dashboardUrl =
     pulumi.interpolate`${url}${(settings.reservedPrefix ?? "/_").slice(1)}dashboard`;
 export const tableName = table.name;
+/** The token the read-only endpoints require, a secret (undefined with publicReadEndpoints). */
+export const adminToken = adminTokenValue === undefined ? undefined : pulumi.secret(adminTokenValue);
+/** The command that prints adminToken. */
+export const adminTokenCommand = adminTokenValue === undefined ? undefined : kAdminTokenCommand;
+/** The SNS topic the alarms notify (undefined without alarmEmail). */
+export const alarmTopicArn = alarmTopic?.arn;

@@ -11,6 +11,18 @@ export const kTableActions = [
 /** What the Lambda service needs to deliver the function's stdout/stderr to its log group. */
 export const kLogActions = ["logs:CreateLogStream", "logs:PutLogEvents"] as const;
 
+/** What Lambda needs to send the function's trace segments to X-Ray (only with `tracing`). */
+export const kTraceActions = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"] as const;
+
+/**
+ * The AWS managed policy API Gateway's CloudWatch Logs role needs, in `partition` ("aws",
+ * "aws-cn", "aws-us-gov"). That role is one per region and account, shared by every REST API
+ * there: it must be able to write any API's logs, which is what this policy grants.
+ */
+export function apiGatewayLogsPolicyArn(partition: string): string {
+    return `arn:${partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`;
+}
+
 export interface PolicyStatement {
     Sid?: string;
     Effect: "Allow" | "Deny";
@@ -24,16 +36,26 @@ export interface PolicyDocument {
     Statement: PolicyStatement[];
 }
 
-/** Only the Lambda service may assume the role. */
-export function lambdaTrustPolicy(): PolicyDocument {
+/** Only `service` (e.g. "lambda.amazonaws.com") may assume the role. */
+function serviceTrustPolicy(service: string): PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [{
             Effect: "Allow",
-            Principal: { Service: "lambda.amazonaws.com" },
+            Principal: { Service: service },
             Action: "sts:AssumeRole",
         }],
     };
+}
+
+/** Only the Lambda service may assume the function's role. */
+export function lambdaTrustPolicy(): PolicyDocument {
+    return serviceTrustPolicy("lambda.amazonaws.com");
+}
+
+/** Only API Gateway may assume its CloudWatch Logs role. */
+export function apiGatewayTrustPolicy(): PolicyDocument {
+    return serviceTrustPolicy("apigateway.amazonaws.com");
 }
 
 /**
@@ -53,10 +75,16 @@ export function logStreamsArn(logGroupArn: string): string {
 
 /**
  * The role's only permissions: the four table actions on this table, and writing to this
- * function's own log group. No wildcard in any action; no wildcard in any resource except the
- * stream-name segment explained at logStreamsArn().
+ * function's own log group; with `tracing`, sending trace segments to X-Ray. No wildcard in any
+ * action. No wildcard in any resource except the stream-name segment explained at
+ * logStreamsArn(), and the X-Ray statement's "*": PutTraceSegments and PutTelemetryRecords have
+ * no resource to name (X-Ray supports no resource-level permissions for them; AWS's own
+ * AWSXRayDaemonWriteAccess grants them on "*" too).
  */
-export function lambdaPolicy(tableArn: string, logGroupArn: string): PolicyDocument {
+export function lambdaPolicy(tableArn: string, logGroupArn: string, tracing = false): PolicyDocument {
+    const traces: PolicyStatement[] = tracing
+        ? [{ Sid: "SendTraces", Effect: "Allow", Action: [...kTraceActions], Resource: "*" }]
+        : [];
     return {
         Version: "2012-10-17",
         Statement: [
@@ -74,6 +102,7 @@ export function lambdaPolicy(tableArn: string, logGroupArn: string): PolicyDocum
                 Action: [...kLogActions],
                 Resource: [logGroupArn, logStreamsArn(logGroupArn)],
             },
+            ...traces,
         ],
     };
 }

@@ -19,11 +19,33 @@ export const kDefaultLambdaZip = "build/release/hitcounter-lambda.zip";
 export const kBuildZipCommand =
     "cmake --preset release && cmake --build --preset release --target hitcounter-lambda-zip";
 
+/** How to read the admin token after `pulumi up` (a stack output, shown only when asked for). */
+export const kAdminTokenCommand = "pulumi stack output --show-secrets adminToken";
+
 export type BillingMode = "PAY_PER_REQUEST" | "PROVISIONED";
 export type Architecture = "x86_64" | "arm64";
+/** Who provides the region's API Gateway CloudWatch Logs role (needed for access logs). */
+export type ApiGatewayLogRole = "create" | "existing";
 
 const kBillingModes: readonly BillingMode[] = ["PAY_PER_REQUEST", "PROVISIONED"];
 const kArchitectures: readonly Architecture[] = ["x86_64", "arm64"];
+const kApiGatewayLogRoles: readonly ApiGatewayLogRole[] = ["create", "existing"];
+
+/**
+ * Reserved concurrency: Lambda's default regional quota is 1,000 concurrent executions, and it
+ * refuses a reservation that leaves fewer than 100 unreserved. A larger value needs a raised
+ * quota first; raise this bound with it.
+ */
+const kMaxReservedConcurrency = 1000;
+
+/**
+ * On-demand maximum throughput, per second: DynamoDB's default per-table quota (40,000 read and
+ * 40,000 write request units), which bounds an on-demand table anyway.
+ */
+const kMaxOnDemandRequestUnits = 40000;
+
+/** An e-mail address as SNS accepts one for the "email" protocol (checked loosely). */
+const kEmailPattern = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 /** Lambda's own bounds on memory, in MB. */
 const kMinMemoryMb = 128;
@@ -80,8 +102,25 @@ export interface Settings {
     rateLimit?: string;
     rateLimitRules?: string;
     maxRoutes?: number;
-    /** A Pulumi secret; undefined when /_stats is left unprotected. */
+    /**
+     * The token guarding /_stats, /_dashboard and /_metrics, as a Pulumi secret, when one is
+     * configured; undefined otherwise (index.ts then generates one, unless publicReadEndpoints).
+     */
     adminToken?: pulumi.Output<string>;
+    /** true: the read-only endpoints are open to anyone (no token is generated or required). */
+    publicReadEndpoints: boolean;
+    /** Deletion protection on the table and Pulumi's `protect` on it. */
+    protectTable: boolean;
+    /** Undefined: the function shares the account's unreserved concurrency. */
+    reservedConcurrency?: number;
+    /** On-demand maximum read/write request units per second; undefined: no maximum. */
+    maxReadRequestUnits?: number;
+    maxWriteRequestUnits?: number;
+    /** X-Ray tracing of the stage and the function. */
+    tracing: boolean;
+    /** Undefined: alarms have no action (visible in the console only). */
+    alarmEmail?: string;
+    apiGatewayLogRole: ApiGatewayLogRole;
 }
 
 function fail(message: string): never {
@@ -170,6 +209,47 @@ function readCapacities(config: pulumi.Config, billingMode: BillingMode): Pick<S
     };
 }
 
+function readBool(config: pulumi.Config, key: string, def: boolean): boolean {
+    const raw = config.get(key);
+    if (raw === undefined) {
+        return def;
+    }
+    if (raw !== "true" && raw !== "false") {
+        fail(`${key} must be true or false, got "${raw}"`);
+    }
+    return raw === "true";
+}
+
+/** Only for on-demand tables: provisioned capacity is its own bound. */
+function readOnDemandMaximums(config: pulumi.Config, billingMode: BillingMode):
+    Pick<Settings, "maxReadRequestUnits" | "maxWriteRequestUnits"> {
+    const keys = ["maxReadRequestUnits", "maxWriteRequestUnits"] as const;
+    if (billingMode === "PROVISIONED") {
+        for (const key of keys) {
+            if (config.get(key) !== undefined) {
+                fail(`${key} applies only to billingMode PAY_PER_REQUEST (on demand); with PROVISIONED, ` +
+                    `readCapacity and writeCapacity bound the table`);
+            }
+        }
+        return {};
+    }
+    return {
+        maxReadRequestUnits: readOptionalInt(config, keys[0], 1, kMaxOnDemandRequestUnits),
+        maxWriteRequestUnits: readOptionalInt(config, keys[1], 1, kMaxOnDemandRequestUnits),
+    };
+}
+
+/** A configured token, or none; publicReadEndpoints and a token contradict each other. */
+function readReadAccess(config: pulumi.Config): Pick<Settings, "adminToken" | "publicReadEndpoints"> {
+    const publicReadEndpoints = readBool(config, "publicReadEndpoints", false);
+    const adminToken = config.getSecret("adminToken");
+    if (publicReadEndpoints && adminToken !== undefined) {
+        fail("publicReadEndpoints is true but adminToken is set: remove one " +
+            "(pulumi config rm adminToken, or pulumi config rm publicReadEndpoints)");
+    }
+    return { adminToken, publicReadEndpoints };
+}
+
 function readLogRetention(config: pulumi.Config): number {
     const days = readInt(config, "logRetentionDays", 14, 1, kLogRetentionDays[kLogRetentionDays.length - 1]);
     if (!kLogRetentionDays.includes(days)) {
@@ -208,7 +288,13 @@ export function readSettings(config: pulumi.Config): Settings {
             : readPattern(config, "rateLimit", kRateLimitPattern, "<hits>/<window> such as 100/1m, 5/30s or 1000/1h"),
         rateLimitRules: readRateLimitRules(config),
         maxRoutes: readOptionalInt(config, "maxRoutes", 0, Number.MAX_SAFE_INTEGER),
-        adminToken: config.getSecret("adminToken"),
+        ...readReadAccess(config),
+        protectTable: readBool(config, "protectTable", true),
+        reservedConcurrency: readOptionalInt(config, "reservedConcurrency", 1, kMaxReservedConcurrency),
+        ...readOnDemandMaximums(config, billingMode),
+        tracing: readBool(config, "tracing", false),
+        alarmEmail: readPattern(config, "alarmEmail", kEmailPattern, "an e-mail address"),
+        apiGatewayLogRole: readChoice(config, "apiGatewayLogRole", "create", kApiGatewayLogRoles),
         // Checked last, so that a fresh checkout with a bad key hears about the key first.
         lambdaZip: readLambdaZip(config),
     };

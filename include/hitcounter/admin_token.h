@@ -8,6 +8,8 @@
 // The comparison takes the same time whatever the presented token: both sides are hashed with
 // SHA-256 and the digests compared with CRYPTO_memcmp, so neither the length nor a matching
 // prefix leaks. The token itself is not kept, only its digest, so no copy of it can reach a log.
+// Where even the token should not be stored (the Lambda function's environment), the guard is
+// built from the digest alone (FromSha256Hex): the token then exists only with its holders.
 //
 // Immutable after construction: Accepts may be called from any thread.
 #ifndef HITCOUNTER_ADMIN_TOKEN_H_
@@ -18,15 +20,25 @@
 #include <string>
 #include <string_view>
 
+#include "hitcounter/status.h"
+
 namespace hitcounter {
 
 // The value of the WWW-Authenticate header of a 401: Basic, so that a browser asks for it.
 inline constexpr std::string_view kAdminChallenge = R"(Basic realm="hitcounter", charset="UTF-8")";
 
+// A SHA-256 digest written in hex: 32 bytes, two digits each.
+inline constexpr std::size_t kSha256HexDigits = 64;
+
 class AdminToken {
  public:
   // `token` empty: no token is required and every request is accepted.
   explicit AdminToken(std::string_view token);
+
+  // The guard for the token whose SHA-256 is `digest_hex` (kSha256HexDigits hex digits, either
+  // case), without knowing the token. kInvalidArgument for anything else, and for the digest of
+  // the empty token, which no request could present.
+  static Result<AdminToken> FromSha256Hex(std::string_view digest_hex);
 
   bool required() const { return required_; }
 
@@ -35,8 +47,11 @@ class AdminToken {
   bool Accepts(std::string_view authorization) const;
 
  private:
+  using Digest = std::array<unsigned char, 32>;
+  explicit AdminToken(const Digest& digest) : required_(true), digest_(digest) {}
+
   bool required_;
-  std::array<unsigned char, 32> digest_{};  // SHA-256 of the token
+  Digest digest_{};  // SHA-256 of the token
 };
 
 // The secret an Authorization header presents: the token of `Bearer <token>`, or the password

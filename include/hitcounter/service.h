@@ -37,6 +37,9 @@ struct Request {
   // The Lambda front end passes its invocation's deadline; the server leaves it open and lets
   // the store bound its own time.
   Deadline deadline = kNoDeadline;
+  // The front end's name for this request (the Lambda request id; the server makes one): a
+  // server-side failure's body carries it as "requestId", and the front end's log line too.
+  std::string request_id{};
 };
 
 struct Response {
@@ -56,6 +59,9 @@ struct Response {
   std::string route{};                  // the normalised route, when the path was valid
   std::optional<std::int64_t> count{};  // the route's count, after a counted hit
   std::string error{};                  // the error code of an error answer
+  // What went wrong inside, for the log only, never sent: a store's own message (it may name a
+  // table, a region, an account or a file). Empty for request errors, whose message is sent.
+  std::string detail{};
 };
 
 // Limits of the read-only listing, GET {prefix}stats.
@@ -80,6 +86,11 @@ struct ServiceOptions {
   // gets 429 with Retry-After and counts nothing. Every response to a limited route carries the
   // IETF RateLimit-Policy and RateLimit header fields (draft-ietf-httpapi-ratelimit-headers).
   RateLimitPolicy rate_limits{};
+
+  // Instead of admin_token: the guard built from the token's SHA-256 alone
+  // (AdminToken::FromSha256Hex), for a front end given only the digest (the Lambda function).
+  // When set, admin_token is ignored.
+  std::optional<AdminToken> admin_token_from_digest{};
 };
 
 // The JSON error every front end sends: {"error":"<code>","message":"<sentence>"}.

@@ -3,7 +3,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as path from "path";
-import { makeFakeZip, runProgram } from "./harness";
+import { makeFakeZip, reveal, runProgram } from "./harness";
 import { kBuildZipCommand, kDefaultLambdaZip, kRepoRoot } from "../settings";
 
 /** Asserts that the program throws `message` and declares no resource before it does. */
@@ -72,6 +72,23 @@ describe("configuration errors", () => {
             { throttleBurstLimit: "9000" }, /throttleBurstLimit must be a whole number from 1 to 5000/],
         ["a negative route limit is refused",
             { maxRoutes: "-1" }, /maxRoutes must be a whole number from 0/],
+        ["public read endpoints and an admin token together are refused",
+            { publicReadEndpoints: "true", adminToken: "s3cret" }, /publicReadEndpoints is true but adminToken is set/],
+        ["a switch that is neither true nor false is refused",
+            { protectTable: "yes" }, /protectTable must be true or false, got "yes"/],
+        ["a zero reserved concurrency (a function that never runs) is refused",
+            { reservedConcurrency: "0" }, /reservedConcurrency must be a whole number from 1 to 1000/],
+        ["a reserved concurrency above the default account quota is refused",
+            { reservedConcurrency: "1001" }, /reservedConcurrency must be a whole number from 1 to 1000/],
+        ["an on-demand maximum with provisioned billing is refused",
+            { billingMode: "PROVISIONED", maxWriteRequestUnits: "100" },
+            /maxWriteRequestUnits applies only to billingMode PAY_PER_REQUEST/],
+        ["an on-demand maximum above the table quota is refused",
+            { maxReadRequestUnits: "40001" }, /maxReadRequestUnits must be a whole number from 1 to 40000/],
+        ["an alarm e-mail that is not an address is refused",
+            { alarmEmail: "ops at example.com" }, /alarmEmail must be an e-mail address/],
+        ["an unknown API Gateway log role choice is refused",
+            { apiGatewayLogRole: "none" }, /apiGatewayLogRole must be one of create, existing, got "none"/],
     ];
     for (const [name, config, message] of cases) {
         it(name, async () => {
@@ -81,13 +98,13 @@ describe("configuration errors", () => {
 
     it("a route limit of 0 lifts the bound and is passed to the function", async () => {
         const run = await runProgram({ lambdaZip: zip, maxRoutes: "0" });
-        const env = run.one("aws:lambda/function:Function").inputs.environment.variables;
+        const env = reveal(run.one("aws:lambda/function:Function").inputs.environment).variables;
         assert.equal(env.HITCOUNTER_MAX_ROUTES, "0");
     });
 
     it("an empty rate limit means no limit and is not passed to the function", async () => {
         const run = await runProgram({ lambdaZip: zip, rateLimit: "" });
-        const env = run.one("aws:lambda/function:Function").inputs.environment.variables;
+        const env = reveal(run.one("aws:lambda/function:Function").inputs.environment).variables;
         assert.equal(env.HITCOUNTER_RATE_LIMIT, undefined);
     });
 });

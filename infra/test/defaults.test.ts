@@ -2,7 +2,9 @@
 
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { kAccount, kRegion, makeFakeZip, reveal, Run, runProgram } from "./harness";
+import * as crypto from "crypto";
+import { kAccount, kGeneratedToken, kRegion, makeFakeZip, isSecret, reveal, Run, runProgram } from "./harness";
+import { kAccessLogFormat } from "../monitoring";
 
 const kTable = "aws:dynamodb/table:Table";
 const kLogGroup = "aws:cloudwatch/logGroup:LogGroup";
@@ -17,6 +19,10 @@ const kIntegration = "aws:apigateway/integration:Integration";
 const kDeployment = "aws:apigateway/deployment:Deployment";
 const kStage = "aws:apigateway/stage:Stage";
 const kMethodSettings = "aws:apigateway/methodSettings:MethodSettings";
+const kAccountSettings = "aws:apigateway/account:Account";
+const kAttachment = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
+const kRandomPassword = "random:index/randomPassword:RandomPassword";
+const kAlarm = "aws:cloudwatch/metricAlarm:MetricAlarm";
 
 interface Statement {
     Effect: string;
@@ -41,6 +47,7 @@ describe("the default deployment", () => {
     const fnState = () => run.one(kFunction).state;
     const api = () => run.one(kRestApi);
     const policy = (): { Statement: Statement[] } => JSON.parse(run.one(kRolePolicy).inputs.policy);
+    const functionGroup = () => run.one(kLogGroup, "hitcounter");
 
     it("wires ANY on the root resource to the function through an AWS_PROXY POST integration", () => {
         const method = run.one(kMethod, "root");
@@ -73,7 +80,7 @@ describe("the default deployment", () => {
     });
 
     it("lets only lambda.amazonaws.com assume the execution role", () => {
-        const trust = JSON.parse(run.one(kRole).inputs.assumeRolePolicy) as { Statement: Statement[] };
+        const trust = JSON.parse(run.one(kRole, "hitcounter").inputs.assumeRolePolicy) as { Statement: Statement[] };
         assert.deepEqual(trust.Statement, [{
             Effect: "Allow",
             Principal: { Service: "lambda.amazonaws.com" },
@@ -82,9 +89,10 @@ describe("the default deployment", () => {
     });
 
     it("gives the role no permission beyond its one inline policy", () => {
-        const role = run.one(kRole);
+        const role = run.one(kRole, "hitcounter");
         assert.equal(role.inputs.managedPolicyArns, undefined);
-        assert.equal(run.all("aws:iam/rolePolicyAttachment:RolePolicyAttachment").length, 0);
+        assert.ok(run.all(kAttachment).every((a) => a.inputs.role !== role.state.name && a.inputs.role !== role.id),
+            "a managed policy is attached to the function's role");
         assert.equal(run.all("aws:iam/policy:Policy").length, 0);
         assert.equal(run.one(kRolePolicy).inputs.role, role.id);
         assert.equal(fnState().role, role.state.arn);
@@ -100,7 +108,7 @@ describe("the default deployment", () => {
     });
 
     it("allows writing logs only to the function's own log group", () => {
-        const group = run.one(kLogGroup).state;
+        const group = functionGroup().state;
         assert.equal(fnState().loggingConfig.logGroup, group.name);
         const onLogs = policy().Statement.filter((s) => list(s.Action).some((a) => a.startsWith("logs:")));
         assert.equal(onLogs.length, 1);
@@ -109,7 +117,7 @@ describe("the default deployment", () => {
     });
 
     it("grants nothing else, and has no '*' in any action nor in any resource beyond the log-stream name", () => {
-        const group = run.one(kLogGroup).state;
+        const group = functionGroup().state;
         const statements = policy().Statement;
         assert.equal(statements.length, 2);
         for (const s of statements) {
@@ -150,6 +158,16 @@ describe("the default deployment", () => {
         assert.equal(run.one(kTable).inputs.name, undefined);
     });
 
+    it("protects the table twice: DynamoDB's deletion protection and Pulumi's protect", () => {
+        const table = run.one(kTable);
+        assert.equal(table.inputs.deletionProtectionEnabled, true);
+        assert.equal(table.protect, true);
+        assert.equal(table.inputs.onDemandThroughput, undefined, "no on-demand maximum by default");
+        for (const r of run.resources.filter((r) => r.type !== kTable)) {
+            assert.equal(r.protect, false, `${r.type} ${r.name} is protected: only the counts are irreplaceable`);
+        }
+    });
+
     it("runs bootstrap on provided.al2023 for x86_64 with 128 MB and a 10 s timeout, from the configured zip", async () => {
         const fn = run.one(kFunction).inputs;
         assert.equal(fn.runtime, "provided.al2023");
@@ -160,15 +178,80 @@ describe("the default deployment", () => {
         assert.equal(await fn.code.path, zip);
     });
 
-    it("gives the function only TABLE_NAME when no optional setting is configured", () => {
-        const table = run.one(kTable).state;
-        assert.deepEqual(reveal(run.one(kFunction).inputs.environment), { variables: { TABLE_NAME: table.name } });
+    it("runs the function with the account's unreserved concurrency and without active tracing", () => {
+        const fn = run.one(kFunction).inputs;
+        assert.equal(fn.reservedConcurrentExecutions, undefined);
+        assert.deepEqual(fn.tracingConfig, { mode: "PassThrough" });
+        assert.ok(policy().Statement.every((s) => list(s.Action).every((a) => !a.startsWith("xray:"))));
     });
 
-    it("keeps the function's logs for 14 days in a log group named after the stack", () => {
-        const group = run.one(kLogGroup).inputs;
+    it("creates the function only once its role's policy is in place", () => {
+        assert.ok(run.one(kFunction).dependencies.includes(run.one(kRolePolicy).urn),
+            "the function does not wait for its role's policy: its first logs and hits could fail");
+    });
+
+    it("closes the read-only endpoints with a generated token, of which the function gets only the SHA-256", () => {
+        const token = run.one(kRandomPassword);
+        assert.equal(token.inputs.length, 40);
+        assert.equal(token.inputs.special, false);
+        const generated = token.state.result as string;
+        assert.equal(generated, kGeneratedToken.slice(0, 40));
+        const table = run.one(kTable).state;
+        const environment = run.one(kFunction).inputs.environment;
+        assert.ok(isSecret(environment), "the digest reaches the engine in the clear");
+        assert.deepEqual(reveal(environment), {
+            variables: {
+                TABLE_NAME: table.name,
+                HITCOUNTER_ADMIN_TOKEN_SHA256: crypto.createHash("sha256").update(generated).digest("hex"),
+            },
+        });
+        for (const r of run.resources.filter((r) => r.type !== kRandomPassword)) {
+            assert.ok(!JSON.stringify(reveal(r.inputs)).includes(generated), `the token is in ${r.type} ${r.name}`);
+        }
+    });
+
+    it("keeps the function's logs for 14 days in a log group named after the stack, in Lambda's JSON format", () => {
+        const group = functionGroup().inputs;
         assert.equal(group.retentionInDays, 14);
         assert.equal(group.namePrefix, "/aws/lambda/hitcounter-test-");
+        assert.deepEqual(run.one(kFunction).inputs.loggingConfig,
+            { logFormat: "JSON", logGroup: functionGroup().state.name });
+    });
+
+    it("writes the stage's access log as JSON to a log group of its own, kept 14 days", () => {
+        const group = run.one(kLogGroup, "access");
+        assert.equal(group.inputs.retentionInDays, 14);
+        assert.equal(group.inputs.namePrefix, "/aws/apigateway/hitcounter-test-access-");
+        const settings = run.one(kStage).inputs.accessLogSettings;
+        assert.equal(settings.destinationArn, group.state.arn);
+        // A line API Gateway would write, with every placeholder filled as it fills them.
+        const line = (settings.format as string)
+            .replace(/\$context\.error\.messageString/g, '"Internal server error"')
+            .replace(/\$context\.[a-zA-Z.]+/g, "-");
+        const parsed = JSON.parse(line);
+        assert.deepEqual(Object.keys(parsed), Object.keys(kAccessLogFormat));
+        for (const field of ["requestId", "ip", "method", "path", "status", "latencyMs", "integrationStatus"]) {
+            assert.ok(field in parsed, field);
+        }
+        assert.equal(parsed.error, "Internal server error");
+        assert.ok(!/querystring|header|body|authorization/i.test(settings.format), "the access log holds request data");
+    });
+
+    it("names a CloudWatch Logs role in the region's API Gateway settings before the stage logs, and keeps it on destroy", () => {
+        const role = run.one(kRole, "apigateway-logs");
+        const trust = JSON.parse(role.inputs.assumeRolePolicy) as { Statement: Statement[] };
+        assert.deepEqual(trust.Statement.map((s) => s.Principal), [{ Service: "apigateway.amazonaws.com" }]);
+        const attachment = run.one(kAttachment, "apigateway-logs");
+        assert.equal(attachment.inputs.role, role.state.name);
+        assert.equal(attachment.inputs.policyArn,
+            "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs");
+        const account = run.one(kAccountSettings);
+        assert.equal(account.inputs.cloudwatchRoleArn, role.state.arn);
+        assert.ok(account.dependencies.includes(attachment.urn));
+        assert.ok(run.one(kStage).dependencies.includes(account.urn), "the stage would log before the role is named");
+        for (const shared of [role, attachment, account]) {
+            assert.equal(shared.retainOnDelete, true, `${shared.type} is shared by the region's APIs: destroy must keep it`);
+        }
     });
 
     it("lets API Gateway invoke the function only from this API's prod stage", () => {
@@ -180,17 +263,28 @@ describe("the default deployment", () => {
         assert.ok(permission.sourceArn.startsWith(`arn:aws:execute-api:${kRegion}:${kAccount}:${api().id}/`));
     });
 
-    it("redeploys whenever the routing changes: the deployment's trigger is a hash over the routing", () => {
-        const deployment = run.one(kDeployment).inputs;
-        assert.equal(deployment.restApi, api().id);
-        assert.match(deployment.triggers.redeployment, /^[0-9a-f]{64}$/);
-        assert.equal(run.one(kStage).inputs.deployment, run.one(kDeployment).id);
+    it("serves a regional API: no CloudFront edge hop", () => {
+        assert.deepEqual(api().inputs.endpointConfiguration, { types: "REGIONAL" });
+    });
+
+    it("deploys only once both methods and both integrations exist, and the stage serves that deployment", () => {
+        const deployment = run.one(kDeployment);
+        assert.equal(deployment.inputs.restApi, api().id);
+        assert.match(deployment.inputs.triggers.redeployment, /^[0-9a-f]{64}$/);
+        for (const name of ["root", "proxy"]) {
+            for (const type of [kMethod, kIntegration]) {
+                assert.ok(deployment.dependencies.includes(run.one(type, name).urn),
+                    `the deployment does not wait for ${type} ${name}`);
+            }
+        }
+        assert.equal(run.one(kStage).inputs.deployment, deployment.id);
     });
 
     it("publishes a prod stage throttled for every method at 1000 requests/s with bursts of 2000", () => {
         const stage = run.one(kStage).inputs;
         assert.equal(stage.stageName, "prod");
         assert.equal(stage.restApi, api().id);
+        assert.equal(stage.xrayTracingEnabled, false);
         const settings = run.one(kMethodSettings).inputs;
         assert.equal(settings.restApi, api().id);
         assert.equal(settings.stageName, "prod");
@@ -199,13 +293,63 @@ describe("the default deployment", () => {
         assert.equal(settings.settings.throttlingBurstLimit, 2000);
     });
 
-    it("outputs the stage URL ending in a slash, the stats and dashboard URLs beneath it and the table's name", () => {
+    it("watches the function, the API and the table with six alarms, with no action without alarmEmail", () => {
+        const alarms = run.all(kAlarm);
+        assert.deepEqual(alarms.map((a) => a.name).sort(), ["api-5xx", "dynamodb-system-errors",
+            "dynamodb-throttled", "lambda-duration", "lambda-errors", "lambda-throttles"]);
+        for (const alarm of alarms) {
+            assert.deepEqual(alarm.inputs.alarmActions, []);
+            assert.equal(alarm.inputs.treatMissingData, "notBreaching");
+            assert.equal(alarm.inputs.evaluationPeriods, 1);
+            assert.match(alarm.inputs.alarmDescription, /^hitcounter: .*infra\/README\.md/);
+        }
+        assert.equal(run.all("aws:sns/topic:Topic").length, 0);
+        const byName = (name: string) => run.one(kAlarm, name).inputs;
+        const fn = fnState().name;
+        for (const [name, metric, statistic, threshold] of [
+            ["lambda-errors", "Errors", "Sum", 0], ["lambda-throttles", "Throttles", "Sum", 0],
+            ["lambda-duration", "Duration", "Maximum", 8000], // 80% of the 10 s timeout, in ms
+        ] as const) {
+            const alarm = byName(name);
+            assert.deepEqual([alarm.namespace, alarm.metricName, alarm.statistic, alarm.threshold],
+                ["AWS/Lambda", metric, statistic, threshold]);
+            assert.deepEqual(alarm.dimensions, { FunctionName: fn });
+            assert.equal(alarm.comparisonOperator, "GreaterThanThreshold");
+        }
+        const api5xx = byName("api-5xx");
+        assert.deepEqual([api5xx.namespace, api5xx.metricName, api5xx.statistic, api5xx.threshold],
+            ["AWS/ApiGateway", "5XXError", "Average", 0.01]);
+        assert.deepEqual(api5xx.dimensions, { ApiName: api().state.name, Stage: "prod" });
+        for (const [name, metric] of [["dynamodb-throttled", "ThrottledRequests"], ["dynamodb-system-errors", "SystemErrors"]]) {
+            const queries = byName(name).metricQueries as any[];
+            const parts = queries.filter((q) => q.metric !== undefined);
+            assert.deepEqual(parts.map((q) => q.metric.dimensions.Operation).sort(), ["GetItem", "Scan", "UpdateItem"]);
+            for (const q of parts) {
+                assert.deepEqual([q.metric.namespace, q.metric.metricName, q.metric.stat, q.metric.dimensions.TableName],
+                    ["AWS/DynamoDB", metric, "Sum", run.one(kTable).state.name]);
+                assert.equal(q.returnData, false);
+            }
+            const total = queries.filter((q) => q.expression !== undefined);
+            assert.equal(total.length, 1);
+            assert.equal(total[0].returnData, true);
+            for (const q of parts) {
+                assert.ok(total[0].expression.includes(`FILL(${q.id}, 0)`), total[0].expression);
+            }
+            assert.equal(byName(name).threshold, 0);
+        }
+    });
+
+    it("outputs the URLs, the table's name, the token as a secret and the command that reads it", () => {
         const base = `https://${api().id}.execute-api.${kRegion}.amazonaws.com/prod/`;
         assert.deepEqual(run.outputs, {
             url: base,
             statsUrl: `${base}_stats`,
             dashboardUrl: `${base}_dashboard`,
             tableName: run.one(kTable).state.name,
+            adminToken: kGeneratedToken.slice(0, 40),
+            adminTokenCommand: "pulumi stack output --show-secrets adminToken",
+            alarmTopicArn: undefined,
         });
+        assert.deepEqual(run.secretOutputs, ["adminToken"]);
     });
 });

@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 
+#include "aws/amazon_roots.h"
 #include "aws/credentials_chain.h"
 #include "aws/proxy.h"
 
@@ -159,7 +160,20 @@ Result<std::string> ResolveRegion(const Overrides& overrides, const Environment&
       ProfileName(env) + "' of the AWS config file");
 }
 
+// True when the flag or the environment names the endpoint (not AWS's own for the region).
+bool EndpointGiven(std::string_view service, const Overrides& overrides, const Environment& env) {
+  return !overrides.endpoint_url.empty() || Lookup(env, "AWS_ENDPOINT_URL_" + ToUpper(service)) ||
+         Lookup(env, "AWS_ENDPOINT_URL");
+}
+
 }  // namespace
+
+bool UsesAmazonRoots(std::string_view service, const Endpoint& endpoint, const Overrides& overrides,
+                     const Environment& env) {
+  const bool own_trust = Lookup(env, "SSL_CERT_FILE") || Lookup(env, "SSL_CERT_DIR");
+  return endpoint.tls && !EndpointGiven(service, overrides, env) && !own_trust &&
+         IsAmazonTrustHost(endpoint.host);
+}
 
 Result<Endpoint> ResolveEndpoint(std::string_view service, const std::string& region,
                                  const Overrides& overrides, const Environment& env) {
@@ -299,7 +313,9 @@ Result<ServiceSettings> ResolveServiceSettings(std::string_view service, const O
       DefaultCredentialsChain(env, settings.region);
   if (!credentials.ok()) return credentials.status();
   settings.credentials = *credentials;
-  if (settings.endpoint.tls) {
+  if (UsesAmazonRoots(service, settings.endpoint, overrides, env)) {
+    settings.amazon_roots = true;
+  } else if (settings.endpoint.tls) {
     Result<std::string> ca_bundle = FindCaBundle(env);
     if (!ca_bundle.ok()) return ca_bundle.status();
     settings.ca_bundle = *ca_bundle;

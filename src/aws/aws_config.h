@@ -67,7 +67,11 @@ struct ServiceSettings {
   Endpoint endpoint;
   // Signs every call with its current credentials; shared by every client of the settings.
   std::shared_ptr<CredentialsProvider> credentials;
-  std::string ca_bundle;  // PEM file or hashed directory of CAs; empty for an http:// endpoint
+  // Which CAs an https endpoint's certificate is verified against: the PEM file or hashed
+  // directory `ca_bundle`, or, with `amazon_roots`, the Amazon Trust Services roots compiled
+  // into the binary (amazon_roots.h). Neither for an http:// endpoint.
+  std::string ca_bundle;  // empty for http:// and with amazon_roots
+  bool amazon_roots = false;
   std::optional<HttpProxy> proxy = std::nullopt;  // none: connect directly
 };
 
@@ -77,7 +81,8 @@ struct ServiceSettings {
 //   endpoint:    ResolveEndpoint;
 //   credentials: the default chain of the AWS SDKs (aws/credentials_chain.h), which starts
 //                with ResolveCredentials's static keys;
-//   CA bundle:   FindCaBundle, only for https endpoints;
+//   trust:       the compiled-in Amazon roots when UsesAmazonRoots, else FindCaBundle, only for
+//                https endpoints;
 //   proxy:       HTTPS_PROXY / HTTP_PROXY unless NO_PROXY covers the endpoint (aws/proxy.h).
 // Reads the environment and files only: nothing is fetched until the first call needs
 // credentials. On failure a Status (kInvalidArgument) whose message names what is missing or
@@ -90,6 +95,16 @@ Result<ServiceSettings> ResolveServiceSettings(std::string_view service, const O
 // kInvalidArgument naming the variable whose URL is bad.
 Result<Endpoint> ResolveEndpoint(std::string_view service, const std::string& region,
                                  const Overrides& overrides, const Environment& env);
+
+// Whether `endpoint`, resolved for `service` by ResolveEndpoint, is verified against the
+// compiled-in Amazon roots (amazon_roots.h) rather than the host's CA store: true for AWS's own
+// https endpoint (no endpoint given by the flag, AWS_ENDPOINT_URL_<SERVICE> or AWS_ENDPOINT_URL;
+// a *.amazonaws.com host) when neither SSL_CERT_FILE nor SSL_CERT_DIR is set. The same rule for
+// every AWS service hitcounter calls (DynamoDB, and STS for the credentials chain). A proxy's
+// CONNECT tunnel changes nothing: TLS runs end to end with the endpoint (a proxy that
+// intercepts TLS needs its CA given by SSL_CERT_FILE or SSL_CERT_DIR).
+bool UsesAmazonRoots(std::string_view service, const Endpoint& endpoint, const Overrides& overrides,
+                     const Environment& env);
 
 // The static credentials: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), else
 // the keys of the profile named by AWS_PROFILE (default "default") in the shared credentials

@@ -49,6 +49,7 @@ TEST(ResolveServiceSettings, PrefersTheServicesEndpointVariableToTheGeneralOne) 
   ASSERT_TRUE(settings.ok()) << settings.status().message();
   EXPECT_EQ(settings->endpoint.Url(), "http://127.0.0.1:8000");
   EXPECT_TRUE(settings->ca_bundle.empty()) << "http needs no CA bundle";
+  EXPECT_FALSE(settings->amazon_roots);
   EXPECT_EQ(ResolveServiceSettings("dynamodb", {"", "http://flag:2"}, env)->endpoint.Url(),
             "http://flag:2");
   env.erase("AWS_ENDPOINT_URL_DYNAMODB");
@@ -68,6 +69,78 @@ TEST(ResolveServiceSettings, DefaultsToTheRegionsHttpsEndpointWithACaBundle) {
   env["AWS_REGION"] = "cn-north-1";
   EXPECT_EQ(ResolveServiceSettings("dynamodb", {}, env)->endpoint.host,
             "dynamodb.cn-north-1.amazonaws.com.cn");
+}
+
+TEST(ResolveServiceSettings, TrustsOnlyTheCompiledInAmazonRootsForAwsOwnEndpoint) {
+  Result<ServiceSettings> settings =
+      ResolveServiceSettings("dynamodb", {}, With(kKeys, {{"AWS_REGION", "us-east-1"}}));
+  ASSERT_TRUE(settings.ok()) << settings.status().message();
+  EXPECT_EQ(settings->endpoint.Url(), "https://dynamodb.us-east-1.amazonaws.com");
+  EXPECT_TRUE(settings->amazon_roots);
+  EXPECT_EQ(settings->ca_bundle, "") << "the host's CA store is not read";
+}
+
+TEST(ResolveServiceSettings, KeepsTheSystemStoreForCustomEndpointsAndChinaRegions) {
+  const Environment env = With(kKeys, {{"AWS_REGION", "us-east-1"}});
+  for (const Environment& custom :
+       {With(env, {{"AWS_ENDPOINT_URL_DYNAMODB", "https://dynamodb.example.net"}}),
+        With(env, {{"AWS_ENDPOINT_URL", "https://dynamodb.us-east-1.amazonaws.com"}}),
+        With(env, {{"AWS_REGION", "cn-north-1"}})}) {
+    Result<ServiceSettings> settings = ResolveServiceSettings("dynamodb", {}, custom);
+    ASSERT_TRUE(settings.ok()) << settings.status().message();
+    EXPECT_FALSE(settings->amazon_roots) << settings->endpoint.Url();
+    EXPECT_EQ(settings->ca_bundle, FindCaBundle({}).value()) << settings->endpoint.Url();
+  }
+  Result<ServiceSettings> flag =
+      ResolveServiceSettings("dynamodb", {"", "https://dynamodb.us-east-1.amazonaws.com"}, env);
+  ASSERT_TRUE(flag.ok());
+  EXPECT_FALSE(flag->amazon_roots) << "an endpoint given on the command line is custom";
+}
+
+TEST(ResolveServiceSettings, SslCertFileOrDirOverridesTheCompiledInRoots) {
+  TempDir dir;
+  Write(dir.path() + "/ca.pem", "not checked here");
+  const Environment env = With(kKeys, {{"AWS_REGION", "us-east-1"}});
+  Result<ServiceSettings> file = ResolveServiceSettings(
+      "dynamodb", {}, With(env, {{"SSL_CERT_FILE", dir.path() + "/ca.pem"}}));
+  ASSERT_TRUE(file.ok());
+  EXPECT_FALSE(file->amazon_roots);
+  EXPECT_EQ(file->ca_bundle, dir.path() + "/ca.pem");
+  Result<ServiceSettings> directory =
+      ResolveServiceSettings("dynamodb", {}, With(env, {{"SSL_CERT_DIR", dir.path()}}));
+  ASSERT_TRUE(directory.ok());
+  EXPECT_FALSE(directory->amazon_roots);
+  EXPECT_EQ(directory->ca_bundle, dir.path());
+}
+
+TEST(ResolveServiceSettings, KeepsTheCompiledInRootsBehindAProxy) {
+  Result<ServiceSettings> settings = ResolveServiceSettings(
+      "dynamodb", {},
+      With(kKeys, {{"AWS_REGION", "us-east-1"}, {"HTTPS_PROXY", "http://127.0.0.1:3128"}}));
+  ASSERT_TRUE(settings.ok()) << settings.status().message();
+  ASSERT_TRUE(settings->proxy.has_value());
+  EXPECT_EQ(settings->proxy->url, "http://127.0.0.1:3128");
+  EXPECT_TRUE(settings->amazon_roots) << "a CONNECT tunnel leaves TLS to the endpoint itself";
+  EXPECT_EQ(settings->ca_bundle, "");
+}
+
+TEST(UsesAmazonRoots, TrustsStsAsDynamoDbIsTrusted) {
+  const Environment env = {{"AWS_REGION", "eu-west-1"}};
+  Result<Endpoint> sts = ResolveEndpoint("sts", "eu-west-1", {}, env);
+  ASSERT_TRUE(sts.ok());
+  EXPECT_EQ(sts->Url(), "https://sts.eu-west-1.amazonaws.com");
+  EXPECT_TRUE(UsesAmazonRoots("sts", *sts, {}, env));
+  EXPECT_FALSE(UsesAmazonRoots("sts", *sts, {}, With(env, {{"SSL_CERT_FILE", "/x/ca.pem"}})));
+  EXPECT_FALSE(UsesAmazonRoots("sts", *sts, {}, With(env, {{"SSL_CERT_DIR", "/x"}})));
+  const Environment custom = With(env, {{"AWS_ENDPOINT_URL_STS", "https://sts.example.net"}});
+  EXPECT_FALSE(
+      UsesAmazonRoots("sts", ResolveEndpoint("sts", "eu-west-1", {}, custom).value(), {}, custom));
+  EXPECT_FALSE(
+      UsesAmazonRoots("sts", ResolveEndpoint("sts", "cn-north-1", {}, env).value(), {}, env))
+      << "China's endpoints keep the system store";
+  EXPECT_TRUE(UsesAmazonRoots("sts", *sts, {},
+                              With(env, {{"AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"}})))
+      << "another service's endpoint changes nothing for STS";
 }
 
 TEST(FindCaBundle, RefusesAnSslCertFileThatCannotBeRead) {

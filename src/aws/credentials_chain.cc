@@ -69,7 +69,8 @@ class ChainBuilder {
   MaybeProvider Container();
   MaybeProvider Imds(const std::string& hint);
   Result<std::unique_ptr<StsClient>> Sts();
-  Result<std::shared_ptr<TlsContext>> Tls();
+  Result<std::shared_ptr<TlsContext>> Tls();          // the host's CA store (FindCaBundle)
+  Result<std::shared_ptr<TlsContext>> AmazonRoots();  // the compiled-in Amazon roots
   std::string SessionName(const std::string& configured) const;
 
   const Environment& env_;
@@ -77,6 +78,7 @@ class ChainBuilder {
   const CredentialsChainOptions& options_;
   const Clock& clock_;
   std::shared_ptr<TlsContext> tls_;
+  std::shared_ptr<TlsContext> amazon_roots_;
 };
 
 Result<std::shared_ptr<TlsContext>> ChainBuilder::Tls() {
@@ -89,6 +91,14 @@ Result<std::shared_ptr<TlsContext>> ChainBuilder::Tls() {
   return tls_;
 }
 
+Result<std::shared_ptr<TlsContext>> ChainBuilder::AmazonRoots() {
+  if (amazon_roots_) return amazon_roots_;
+  Result<std::shared_ptr<TlsContext>> loaded = AmazonRootsTlsContext();
+  if (!loaded.ok()) return loaded.status();
+  amazon_roots_ = *loaded;
+  return amazon_roots_;
+}
+
 Result<std::unique_ptr<StsClient>> ChainBuilder::Sts() {
   Result<Endpoint> endpoint = ResolveEndpoint("sts", region_, {}, env_);
   if (!endpoint.ok()) return endpoint.status();
@@ -96,7 +106,9 @@ Result<std::unique_ptr<StsClient>> ChainBuilder::Sts() {
   if (!proxy.ok()) return proxy.status();
   std::shared_ptr<TlsContext> tls;
   if (endpoint->tls) {
-    Result<std::shared_ptr<TlsContext>> loaded = Tls();
+    // AWS's own STS endpoint is trusted as DynamoDB's is (aws_config.h, UsesAmazonRoots).
+    Result<std::shared_ptr<TlsContext>> loaded =
+        UsesAmazonRoots("sts", *endpoint, {}, env_) ? AmazonRoots() : Tls();
     if (!loaded.ok()) return loaded.status();
     tls = *loaded;
   }

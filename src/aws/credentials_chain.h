@@ -36,9 +36,10 @@
 // or TLS for instance metadata.
 //
 // STS: the region's endpoint (or AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL), through
-// HTTPS_PROXY unless NO_PROXY says otherwise (proxy.h). Instance metadata and container
-// endpoints are never proxied: they are link-local or loopback, and their tokens stay on the
-// host. The SDKs differ here: the Java SDK v2 opens them with Proxy.NO_PROXY and the CRT passes
+// HTTPS_PROXY unless NO_PROXY says otherwise (proxy.h), verified as DynamoDB's endpoint is (the
+// compiled-in Amazon roots for AWS's own, aws_config.h's UsesAmazonRoots). Instance metadata and
+// container endpoints are never proxied: they are link-local or loopback, and their tokens stay on
+// the host. The SDKs differ here: the Java SDK v2 opens them with Proxy.NO_PROXY and the CRT passes
 // no proxy by default, while the Go SDK v2 and botocore would send them to HTTP_PROXY unless
 // NO_PROXY lists the address (which AWS's EC2 guide tells proxy users to do); we follow Java.
 //

@@ -122,8 +122,8 @@ class CheckingService {
 class CredentialsRefreshLoadTest : public ::testing::Test {
  protected:
   ServiceSettings Settings(std::shared_ptr<CredentialsProvider> credentials) {
-    return {"us-east-1", Endpoint{false, "127.0.0.1", dynamodb_.port()}, std::move(credentials), "",
-            std::nullopt};
+    return {"us-east-1", Endpoint{false, "127.0.0.1", dynamodb_.port()}, std::move(credentials),
+            ""};
   }
   AwsCallResult CallOnce(AwsJsonClient& client) {
     return client.Call("UpdateItem", "{}", std::chrono::steady_clock::now() + milliseconds(10'000),

@@ -3,6 +3,7 @@
 #include "aws/http_client.h"
 
 #include <openssl/ssl.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -15,7 +16,10 @@
 #include <boost/beast/ssl.hpp>
 #include <cerrno>
 #include <filesystem>
+#include <mutex>
 #include <optional>
+
+#include "aws/amazon_roots.h"
 
 namespace hitcounter::aws {
 
@@ -44,6 +48,25 @@ Result<std::shared_ptr<TlsContext>> LoadTlsContext(const std::string& ca_bundle)
                                    error.message());
   }
   return tls;
+}
+
+Result<std::shared_ptr<TlsContext>> LoadTlsContextFromPem(std::string_view pem,
+                                                          std::string_view what) {
+  auto tls = std::make_shared<TlsContext>();
+  ErrorCode error;
+  tls->context.set_verify_mode(asio::ssl::verify_peer, error);
+  // Reads every certificate in `pem` into the context's store; fails on the first that does not
+  // parse, and when there is none.
+  if (!error) tls->context.add_certificate_authority(asio::buffer(pem.data(), pem.size()), error);
+  if (error) {
+    return Status::InvalidArgument("cannot load the CA certificates of " + std::string(what) +
+                                   ": " + error.message());
+  }
+  return tls;
+}
+
+Result<std::shared_ptr<TlsContext>> AmazonRootsTlsContext() {
+  return LoadTlsContextFromPem(AmazonTrustRootsPem(), "the compiled-in Amazon roots");
 }
 
 namespace {
@@ -90,12 +113,15 @@ struct HttpClient::Impl {
   }
 
   // True when the kept connection is open and the peer has neither closed it nor sent anything
-  // unasked (both mean it cannot carry another request).
+  // unasked (both mean it cannot carry another request). One exception: a TLS connection that
+  // has carried no request yet (opened by Connect) may hold the records a TLS 1.3 server sends
+  // after the handshake (session tickets); they are read with the first response.
   bool LooksAlive() {
     if (!Connected()) return false;
-    char byte;
-    ssize_t n = ::recv(Lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    pollfd peer{Lowest().socket().native_handle(), POLLIN | POLLRDHUP, 0};
+    if (::poll(&peer, 1, 0) < 0) return false;
+    if ((peer.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) return false;
+    return (peer.revents & POLLIN) == 0 || (secure.has_value() && unused);
   }
 
   Status Connect(Deadline deadline);
@@ -120,6 +146,7 @@ struct HttpClient::Impl {
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
   std::size_t connections_opened = 0;
+  bool unused = false;  // connected, and no request written on the connection yet
 };
 
 Status HttpClient::Impl::Connect(Deadline deadline) {
@@ -165,6 +192,7 @@ Status HttpClient::Impl::Connect(Deadline deadline) {
     return Failed("cannot connect to", error);
   }
   ++connections_opened;
+  unused = true;
   return Status::Ok();
 }
 
@@ -217,12 +245,20 @@ Status HttpClient::Impl::Handshake(Deadline deadline) {
   secure->set_verify_callback(asio::ssl::host_name_verification(endpoint.host));
   ErrorCode error = Run(
       [&](auto done) { secure->async_handshake(asio::ssl::stream_base::client, done); }, deadline);
-  if (error) return Failed("TLS handshake failed with", error);
-  return Status::Ok();
+  if (!error) return Status::Ok();
+  // Why the certificate was refused, when it was: "certificate verify failed" alone does not
+  // tell an expired certificate from an unknown CA or another host's name.
+  const long verify = SSL_get_verify_result(secure->native_handle());
+  if (verify != X509_V_OK) {
+    return Status::Unavailable("TLS handshake failed with " + Where() + ": " + error.message() +
+                               " (" + X509_verify_cert_error_string(verify) + ")");
+  }
+  return Failed("TLS handshake failed with", error);
 }
 
 HttpOutcome HttpClient::Impl::Exchange(const HttpRequest& request, Deadline deadline) {
   const Deadline until = std::min(deadline, std::chrono::steady_clock::now() + kRequestTimeout);
+  unused = false;
   const http::verb verb = http::string_to_verb(request.method);
   if (verb == http::verb::unknown) {
     return {Status::Internal("unknown HTTP method " + request.method), false, {}};
@@ -292,9 +328,35 @@ HttpOutcome HttpClient::Post(const HttpRequest& request, Deadline deadline) {
   return outcome;
 }
 
+Status HttpClient::Connect(Deadline deadline) {
+  if (impl_->endpoint.tls && !impl_->tls) {
+    return Status::Internal("an https endpoint needs a TLS context");
+  }
+  if (impl_->LooksAlive()) return Status::Ok();
+  return impl_->Connect(deadline);
+}
+
 std::size_t HttpClient::connections_opened() const { return impl_->connections_opened; }
 
 Result<TransportFactory> HttpClientFactory(const ServiceSettings& settings) {
+  if (settings.endpoint.tls && settings.amazon_roots) {
+    // The compiled-in roots cannot fail to load (aws/amazon_roots_test.cc), so they are loaded
+    // by the first client made, not here: the Lambda function makes that one on its preconnect
+    // thread, and its main thread asks for its first event without waiting for OpenSSL.
+    struct LazyRoots {
+      std::once_flag once;
+      std::shared_ptr<TlsContext> tls;  // null if loading failed: the client then says so
+    };
+    auto roots = std::make_shared<LazyRoots>();
+    return TransportFactory([endpoint = settings.endpoint, roots,
+                             proxy = settings.proxy]() -> std::unique_ptr<HttpTransport> {
+      std::call_once(roots->once, [&roots] {
+        Result<std::shared_ptr<TlsContext>> loaded = AmazonRootsTlsContext();
+        if (loaded.ok()) roots->tls = *loaded;
+      });
+      return std::make_unique<HttpClient>(endpoint, roots->tls, proxy);
+    });
+  }
   std::shared_ptr<TlsContext> tls;
   if (settings.endpoint.tls) {
     Result<std::shared_ptr<TlsContext>> loaded = LoadTlsContext(settings.ca_bundle);

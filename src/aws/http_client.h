@@ -9,8 +9,9 @@
 // reported as such (request_sent = true): whether the server acted on it is unknown, and only
 // the caller knows whether sending it again is safe.
 //
-// https endpoints verify the server's certificate against a CA bundle and its host name, and send
-// SNI. Every step is bounded by the caller's deadline and by kConnectTimeout/kRequestTimeout.
+// https endpoints verify the server's certificate against the trusted CAs (a CA bundle, or the
+// Amazon roots compiled in) and its host name, and send SNI. Every step is bounded by the caller's
+// deadline and by kConnectTimeout/kRequestTimeout.
 //
 // Through a proxy: an https endpoint is reached through a tunnel (CONNECT host:port, with the
 // proxy's Proxy-Authorization if any and nothing else), then TLS to the endpoint itself, so the
@@ -29,6 +30,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "aws/aws_config.h"
@@ -80,6 +82,12 @@ class HttpTransport {
   // Sends `request` (request.method, POST by default: hence the name) and waits for the
   // response until `deadline` at the latest.
   virtual HttpOutcome Post(const HttpRequest& request, Deadline deadline) = 0;
+
+  // Opens the connection the next Post will use, if it is not open already (TCP and, for
+  // https, the proxy's tunnel if any and TLS), by `deadline`; sends no request. OK at once for
+  // a transport with no connection to open (test fakes); kUnavailable naming the endpoint when
+  // it cannot be reached.
+  virtual Status Connect(Deadline /*deadline*/) { return Status::Ok(); }
 };
 
 // Trusted CAs for verifying servers. Opaque; shared by the clients of one store.
@@ -88,6 +96,14 @@ class TlsContext;
 // Loads the trusted CAs at `ca_bundle`: a PEM file, or a directory of hashed certificates (read
 // lazily). kInvalidArgument naming the path when it cannot be loaded.
 Result<std::shared_ptr<TlsContext>> LoadTlsContext(const std::string& ca_bundle);
+
+// Trusts exactly the certificates in `pem` (one or more, text between them allowed).
+// kInvalidArgument naming `what` when it holds none or one that does not parse.
+Result<std::shared_ptr<TlsContext>> LoadTlsContextFromPem(std::string_view pem,
+                                                          std::string_view what);
+
+// Trusts exactly the Amazon Trust Services roots compiled into the binary (amazon_roots.h).
+Result<std::shared_ptr<TlsContext>> AmazonRootsTlsContext();
 
 // Makes a new transport each call (one per thread that needs a connection).
 using TransportFactory = std::function<std::unique_ptr<HttpTransport>()>;
@@ -103,6 +119,7 @@ class HttpClient final : public HttpTransport {
   HttpClient& operator=(const HttpClient&) = delete;
 
   HttpOutcome Post(const HttpRequest& request, Deadline deadline) override;
+  Status Connect(Deadline deadline) override;
 
   // How many connections this client opened so far (1 while the first one is reused).
   std::size_t connections_opened() const;
@@ -113,8 +130,10 @@ class HttpClient final : public HttpTransport {
 };
 
 // A factory of HttpClients of settings.endpoint, through settings.proxy when set. For https it
-// loads settings.ca_bundle once and shares it; kInvalidArgument naming the file when it cannot be
-// loaded.
+// loads the trusted CAs once and shares them: settings.ca_bundle now (kInvalidArgument naming
+// the file when it cannot be loaded), or with settings.amazon_roots the compiled-in roots when
+// the first client is made (they cannot fail to load, and this keeps OpenSSL's work off the
+// caller's path).
 Result<TransportFactory> HttpClientFactory(const ServiceSettings& settings);
 
 }  // namespace hitcounter::aws

@@ -13,10 +13,11 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <fstream>
+#include <optional>
 #include <thread>
 
-#include "tests/support/localhost_tls.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_ca.h"
 
 namespace hitcounter::aws {
 namespace {
@@ -25,27 +26,38 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-using hitcounter::testing::kLocalhostCert;
-using hitcounter::testing::kLocalhostKey;
 using std::chrono::milliseconds;
 
 enum class Behaviour {
   kAnswer,          // answers every request on a kept-alive connection
   kAnswerAndClose,  // answers one request, then closes (without saying so)
   kSilent,          // reads the request and never answers
+  kCloseFirst,      // closes its first connection unread, then answers like kAnswer
 };
 
 // A one-thread HTTP(S) server on 127.0.0.1 serving `connections` connections, then stopping.
 class TestServer {
  public:
-  TestServer(Behaviour behaviour, int connections, bool tls) : behaviour_(behaviour) {
+  // Plain HTTP, or over TLS with `identity`'s certificate when set.
+  TestServer(Behaviour behaviour, int connections,
+             std::optional<testing::TestIdentity> identity = std::nullopt)
+      : behaviour_(behaviour) {
+    const bool tls = identity.has_value();
     if (tls) {
-      tls_.use_certificate_chain(asio::buffer(std::string_view(kLocalhostCert)));
-      tls_.use_private_key(asio::buffer(std::string_view(kLocalhostKey)), asio::ssl::context::pem);
+      tls_.use_certificate_chain(asio::buffer(identity->certificate_pem));
+      tls_.use_private_key(asio::buffer(identity->key_pem), asio::ssl::context::pem);
     }
     thread_ = std::thread([this, connections, tls] {
       for (int i = 0; i < connections; ++i) {
         tcp::socket socket = acceptor_.accept();
+        if (i == 0 && behaviour_ == Behaviour::kCloseFirst) {
+          if (tls) {
+            beast::ssl_stream<tcp::socket&> stream(socket, tls_);
+            beast::error_code error;
+            stream.handshake(asio::ssl::stream_base::server, error);
+          }
+          continue;  // the socket closes here
+        }
         if (!tls) {
           Serve(socket);
           continue;
@@ -93,7 +105,7 @@ HttpRequest Request() {
 Deadline In(milliseconds budget) { return std::chrono::steady_clock::now() + budget; }
 
 TEST(HttpClient, KeepsOneConnectionForManyRequests) {
-  TestServer server(Behaviour::kAnswer, 1, /*tls=*/false);
+  TestServer server(Behaviour::kAnswer, 1);
   HttpClient client(Endpoint{false, "127.0.0.1", server.port()}, nullptr);
   for (int i = 0; i < 5; ++i) {
     HttpOutcome outcome = client.Post(Request(), In(milliseconds(5'000)));
@@ -105,7 +117,7 @@ TEST(HttpClient, KeepsOneConnectionForManyRequests) {
 }
 
 TEST(HttpClient, ReconnectsWhenThePeerClosedTheKeptConnection) {
-  TestServer server(Behaviour::kAnswerAndClose, 3, /*tls=*/false);
+  TestServer server(Behaviour::kAnswerAndClose, 3);
   HttpClient client(Endpoint{false, "127.0.0.1", server.port()}, nullptr);
   for (int i = 0; i < 3; ++i) {
     HttpOutcome outcome = client.Post(Request(), In(milliseconds(5'000)));
@@ -116,7 +128,7 @@ TEST(HttpClient, ReconnectsWhenThePeerClosedTheKeptConnection) {
 }
 
 TEST(HttpClient, GivesUpAtTheDeadlineWhenNoResponseComes) {
-  TestServer server(Behaviour::kSilent, 1, /*tls=*/false);
+  TestServer server(Behaviour::kSilent, 1);
   HttpClient client(Endpoint{false, "127.0.0.1", server.port()}, nullptr);
   const auto start = std::chrono::steady_clock::now();
   HttpOutcome outcome = client.Post(Request(), In(milliseconds(300)));
@@ -128,7 +140,7 @@ TEST(HttpClient, GivesUpAtTheDeadlineWhenNoResponseComes) {
 TEST(HttpClient, ReportsARefusedConnectionAsNotSent) {
   std::uint16_t port;
   {
-    TestServer server(Behaviour::kAnswer, 1, /*tls=*/false);
+    TestServer server(Behaviour::kAnswer, 1);
     port = server.port();
     HttpClient once(Endpoint{false, "127.0.0.1", port}, nullptr);
     ASSERT_TRUE(once.Post(Request(), In(milliseconds(5'000))).status.ok());
@@ -139,18 +151,60 @@ TEST(HttpClient, ReportsARefusedConnectionAsNotSent) {
   EXPECT_FALSE(outcome.request_sent);
 }
 
+TEST(HttpClient, ConnectOpensTheConnectionTheNextPostUses) {
+  TestServer server(Behaviour::kAnswer, 1);
+  HttpClient client(Endpoint{false, "127.0.0.1", server.port()}, nullptr);
+  ASSERT_TRUE(client.Connect(In(milliseconds(5'000))).ok());
+  EXPECT_EQ(client.connections_opened(), 1u);
+  ASSERT_TRUE(client.Connect(In(milliseconds(5'000))).ok()) << "connected already: a no-op";
+  HttpOutcome outcome = client.Post(Request(), In(milliseconds(5'000)));
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.message();
+  // The server serves one connection only: a second one would never be answered.
+  EXPECT_EQ(client.connections_opened(), 1u);
+}
+
+TEST(HttpClient, APreOpenedConnectionThePeerClosedIsReplacedBeforeThePost) {
+  TestServer server(Behaviour::kCloseFirst, 2);
+  HttpClient client(Endpoint{false, "127.0.0.1", server.port()}, nullptr);
+  ASSERT_TRUE(client.Connect(In(milliseconds(5'000))).ok());
+  std::this_thread::sleep_for(milliseconds(50));  // let the close arrive
+  HttpOutcome outcome = client.Post(Request(), In(milliseconds(5'000)));
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.message();
+  EXPECT_EQ(client.connections_opened(), 2u);
+}
+
+TEST(HttpClient, ConnectReportsAnEndpointThatCannotBeReached) {
+  std::uint16_t port;
+  {
+    TestServer server(Behaviour::kAnswer, 1);
+    port = server.port();
+    HttpClient once(Endpoint{false, "127.0.0.1", port}, nullptr);
+    ASSERT_TRUE(once.Post(Request(), In(milliseconds(5'000))).status.ok());
+  }
+  HttpClient client(Endpoint{false, "127.0.0.1", port}, nullptr);
+  Status connected = client.Connect(In(milliseconds(5'000)));
+  EXPECT_EQ(connected.code(), StatusCode::kUnavailable);
+  EXPECT_NE(connected.message().find("127.0.0.1"), std::string::npos) << connected.message();
+}
+
+// Against a server whose certificate for "localhost" a CA this test makes signed: a bundle file
+// or a hashed directory holding that CA is trusted, the host's CA store and another host name
+// are not.
 class HttpsClientTest : public ::testing::Test {
  protected:
   std::string WriteCa() {
     std::string path = dir_.path() + "/ca.pem";
-    std::ofstream(path) << kLocalhostCert;
+    std::ofstream(path) << ca_.certificate_pem();
     return path;
   }
+  testing::TestIdentity Localhost() const { return ca_.IssueServerCertificate("localhost"); }
+
+  testing::TestCa ca_{"hitcounter test CA"};
   testing::TempDir dir_;
 };
 
 TEST_F(HttpsClientTest, TalksToAServerWhoseCertificateTheBundleTrusts) {
-  TestServer server(Behaviour::kAnswer, 1, /*tls=*/true);
+  TestServer server(Behaviour::kAnswer, 1, Localhost());
   HttpClient client(Endpoint{true, "localhost", server.port()},
                     std::move(LoadTlsContext(WriteCa())).value());
   for (int i = 0; i < 2; ++i) {
@@ -163,7 +217,8 @@ TEST_F(HttpsClientTest, TalksToAServerWhoseCertificateTheBundleTrusts) {
 
 TEST_F(HttpsClientTest, TalksToAServerWhoseCertificateAHashedDirectoryTrusts) {
   // OpenSSL finds a CA in a directory by the hash of its subject name: <hash>.0.
-  BIO* pem = BIO_new_mem_buf(kLocalhostCert, -1);
+  BIO* pem =
+      BIO_new_mem_buf(ca_.certificate_pem().data(), static_cast<int>(ca_.certificate_pem().size()));
   X509* certificate = PEM_read_bio_X509(pem, nullptr, nullptr, nullptr);
   ASSERT_NE(certificate, nullptr);
   char name[32];
@@ -172,9 +227,9 @@ TEST_F(HttpsClientTest, TalksToAServerWhoseCertificateAHashedDirectoryTrusts) {
   BIO_free(pem);
   std::string directory = dir_.path() + "/certs";
   std::filesystem::create_directory(directory);
-  std::ofstream(directory + "/" + name) << kLocalhostCert;
+  std::ofstream(directory + "/" + name) << ca_.certificate_pem();
 
-  TestServer server(Behaviour::kAnswer, 1, /*tls=*/true);
+  TestServer server(Behaviour::kAnswer, 1, Localhost());
   HttpClient client(Endpoint{true, "localhost", server.port()},
                     std::move(LoadTlsContext(directory)).value());
   HttpOutcome outcome = client.Post(Request(), In(milliseconds(5'000)));
@@ -182,7 +237,7 @@ TEST_F(HttpsClientTest, TalksToAServerWhoseCertificateAHashedDirectoryTrusts) {
 }
 
 TEST_F(HttpsClientTest, RefusesACertificateTheSystemBundleDoesNotTrust) {
-  TestServer server(Behaviour::kAnswer, 1, /*tls=*/true);
+  TestServer server(Behaviour::kAnswer, 1, Localhost());
   Result<std::string> system_bundle = FindCaBundle({});
   ASSERT_TRUE(system_bundle.ok()) << system_bundle.status().message();
   HttpClient client(Endpoint{true, "localhost", server.port()},
@@ -194,12 +249,74 @@ TEST_F(HttpsClientTest, RefusesACertificateTheSystemBundleDoesNotTrust) {
 }
 
 TEST_F(HttpsClientTest, RefusesACertificateForAnotherHostName) {
-  TestServer server(Behaviour::kAnswer, 1, /*tls=*/true);
+  TestServer server(Behaviour::kAnswer, 1, Localhost());
   HttpClient client(Endpoint{true, "127.0.0.1", server.port()},
                     std::move(LoadTlsContext(WriteCa())).value());
   HttpOutcome outcome = client.Post(Request(), In(milliseconds(5'000)));
   EXPECT_EQ(outcome.status.code(), StatusCode::kUnavailable);
   EXPECT_FALSE(outcome.request_sent);
+}
+
+// Verification both ways against a CA this test makes: the right CA is accepted, another CA and
+// the compiled-in Amazon roots are refused. The server presents a leaf signed by the CA (a real
+// chain, not a self-signed certificate), for the IP address the client connects to.
+class TestCaClientTest : public ::testing::Test {
+ protected:
+  HttpOutcome PostThrough(std::shared_ptr<TlsContext> trusted) {
+    TestServer server(Behaviour::kAnswer, 1, ca_.IssueServerCertificate("127.0.0.1"));
+    HttpClient client(Endpoint{true, "127.0.0.1", server.port()}, std::move(trusted));
+    return client.Post(Request(), In(milliseconds(5'000)));
+  }
+
+  testing::TestCa ca_{"hitcounter test CA"};
+};
+
+TEST_F(TestCaClientTest, AcceptsAServerWhoseChainEndsAtTheTrustedCa) {
+  HttpOutcome outcome = PostThrough(LoadTlsContextFromPem(ca_.certificate_pem(), "the CA").value());
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.message();
+  EXPECT_EQ(outcome.response.body, "{\"echo\":2}");
+}
+
+TEST_F(TestCaClientTest, RefusesAServerSignedByAnotherCa) {
+  testing::TestCa other("another test CA");
+  HttpOutcome outcome =
+      PostThrough(LoadTlsContextFromPem(other.certificate_pem(), "the other CA").value());
+  EXPECT_EQ(outcome.status.code(), StatusCode::kUnavailable);
+  EXPECT_FALSE(outcome.request_sent);
+  EXPECT_NE(outcome.status.message().find("TLS handshake failed"), std::string::npos)
+      << outcome.status.message();
+  EXPECT_NE(outcome.status.message().find("(unable to get local issuer certificate)"),
+            std::string::npos)
+      << outcome.status.message();
+}
+
+TEST_F(TestCaClientTest, TheCompiledInAmazonRootsRefuseAnyOtherCa) {
+  HttpOutcome outcome = PostThrough(AmazonRootsTlsContext().value());
+  EXPECT_EQ(outcome.status.code(), StatusCode::kUnavailable);
+  EXPECT_FALSE(outcome.request_sent);
+  EXPECT_NE(outcome.status.message().find("certificate verify failed"), std::string::npos)
+      << outcome.status.message();
+}
+
+TEST_F(TestCaClientTest, ConnectDoesTheTlsHandshakeAheadOfThePost) {
+  TestServer server(Behaviour::kAnswer, 1, ca_.IssueServerCertificate("127.0.0.1"));
+  HttpClient client(Endpoint{true, "127.0.0.1", server.port()},
+                    LoadTlsContextFromPem(ca_.certificate_pem(), "the CA").value());
+  ASSERT_TRUE(client.Connect(In(milliseconds(5'000))).ok());
+  HttpOutcome outcome = client.Post(Request(), In(milliseconds(5'000)));
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.message();
+  EXPECT_EQ(client.connections_opened(), 1u);
+}
+
+TEST_F(TestCaClientTest, APreOpenedTlsConnectionThePeerClosedIsReplacedBeforeThePost) {
+  TestServer server(Behaviour::kCloseFirst, 2, ca_.IssueServerCertificate("127.0.0.1"));
+  HttpClient client(Endpoint{true, "127.0.0.1", server.port()},
+                    LoadTlsContextFromPem(ca_.certificate_pem(), "the CA").value());
+  ASSERT_TRUE(client.Connect(In(milliseconds(5'000))).ok());
+  std::this_thread::sleep_for(milliseconds(50));  // let the close arrive behind the tickets
+  HttpOutcome outcome = client.Post(Request(), In(milliseconds(5'000)));
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.message();
+  EXPECT_EQ(client.connections_opened(), 2u);
 }
 
 TEST(LoadTlsContext, NamesABundleThatCannotBeLoaded) {

@@ -100,6 +100,10 @@ class AwsJsonClient {
   AwsCallResult Call(std::string_view operation, const std::string& body, Deadline deadline,
                      Replay replay);
 
+  // Opens the transport's connection ahead of the first call (HttpTransport::Connect), by
+  // `deadline`; sends nothing.
+  Status Connect(Deadline deadline) { return transport_->Connect(deadline); }
+
   // Replaces the backoff's sleep (tests record the waits instead of waiting).
   void SetSleepForTesting(SleepFunction sleep) { sleep_ = std::move(sleep); }
 

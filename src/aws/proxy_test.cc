@@ -4,12 +4,12 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
+#include <thread>
 
 #include "aws/http_client.h"
 #include "tests/support/http_stand_in.h"
-#include "tests/support/localhost_tls.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/test_ca.h"
+#include "tests/support/tls_proxy.h"
 
 namespace hitcounter::aws {
 namespace {
@@ -18,6 +18,8 @@ using hitcounter::testing::HttpStandIn;
 using hitcounter::testing::ProxyStandIn;
 using hitcounter::testing::StandInRequest;
 using hitcounter::testing::StandInResponse;
+using hitcounter::testing::TestCa;
+using hitcounter::testing::TlsProxy;
 using std::chrono::milliseconds;
 
 const Endpoint kHttps{true, "dynamodb.eu-west-1.amazonaws.com", 443};
@@ -124,18 +126,28 @@ TEST(HttpClientThroughAProxy, SendsHttpRequestsInAbsoluteForm) {
   EXPECT_EQ(proxy.seen()[0].target, "http://127.0.0.1:" + std::to_string(endpoint.port()) + "/");
 }
 
-TEST(HttpClientThroughAProxy, TunnelsHttpsWithConnectAndKeepsTheRequestFromTheProxy) {
-  hitcounter::testing::TempDir dir;
-  std::ofstream(dir.path() + "/ca.pem") << hitcounter::testing::kLocalhostCert;
-  HttpStandIn endpoint(Echo, /*tls=*/true);
+// https endpoints: the Echo stand-in behind a TlsProxy whose certificate for "localhost" a
+// TestCa issued, trusted by the client through that CA alone.
+class HttpsThroughAProxy : public ::testing::Test {
+ protected:
+  Endpoint Target() const { return {true, "localhost", front_.port()}; }
+  std::shared_ptr<TlsContext> TrustTheTestCa() const {
+    return LoadTlsContextFromPem(ca_.certificate_pem(), "the test CA").value();
+  }
+
+  TestCa ca_{"hitcounter test CA"};
+  HttpStandIn endpoint_{Echo};
+  TlsProxy front_{ca_.IssueServerCertificate("localhost"), endpoint_.port()};
+};
+
+TEST_F(HttpsThroughAProxy, TunnelsWithConnectAndKeepsTheRequestFromTheProxy) {
   ProxyStandIn proxy("Basic YWxpY2U6czNjcmV0");
-  const Endpoint target{true, "localhost", endpoint.port()};
-  Result<std::optional<HttpProxy>> via =
-      ProxyFor(target, {{"https_proxy", "alice:s3cret@127.0.0.1:" + std::to_string(proxy.port())}});
+  Result<std::optional<HttpProxy>> via = ProxyFor(
+      Target(), {{"https_proxy", "alice:s3cret@127.0.0.1:" + std::to_string(proxy.port())}});
   ASSERT_TRUE(via.ok() && *via) << via.status().message();
-  HttpClient client(target, std::move(LoadTlsContext(dir.path() + "/ca.pem")).value(), *via);
+  HttpClient client(Target(), TrustTheTestCa(), *via);
   HttpRequest request = Signed();
-  request.headers[0].second = target.HostHeader();
+  request.headers[0].second = Target().HostHeader();
   for (int i = 0; i < 3; ++i) {
     HttpOutcome outcome = client.Post(request, Soon());
     ASSERT_TRUE(outcome.status.ok()) << outcome.status.message();
@@ -143,31 +155,68 @@ TEST(HttpClientThroughAProxy, TunnelsHttpsWithConnectAndKeepsTheRequestFromThePr
   }
   EXPECT_EQ(proxy.tunnels(), 1u) << "one tunnel, kept alive";
   EXPECT_EQ(client.connections_opened(), 1u);
+  EXPECT_EQ(front_.handshakes(), 1u) << "TLS runs end to end, with the endpoint";
   std::vector<StandInRequest> seen = proxy.seen();
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0].method, "CONNECT");
-  EXPECT_EQ(seen[0].target, "localhost:" + std::to_string(endpoint.port()));
+  EXPECT_EQ(seen[0].target, "localhost:" + std::to_string(front_.port()));
   EXPECT_FALSE(seen[0].Header("Authorization")) << "the request's signature stays in the tunnel";
   EXPECT_EQ(seen[0].body, "");
 }
 
-TEST(HttpClientThroughAProxy, ReportsAProxyThatWantsCredentials) {
-  HttpStandIn endpoint(Echo, /*tls=*/true);
-  ProxyStandIn proxy("Basic c29tZW9uZTplbHNl");
-  const Endpoint target{true, "localhost", endpoint.port()};
+TEST_F(HttpsThroughAProxy, ConnectOpensTheTunnelAndTheTlsSessionAheadOfThePost) {
+  ProxyStandIn proxy;
   Result<std::optional<HttpProxy>> via =
-      ProxyFor(target, {{"HTTPS_PROXY", "127.0.0.1:" + std::to_string(proxy.port())}});
+      ProxyFor(Target(), {{"HTTPS_PROXY", "127.0.0.1:" + std::to_string(proxy.port())}});
+  ASSERT_TRUE(via.ok() && *via) << via.status().message();
+  HttpClient client(Target(), TrustTheTestCa(), *via);
+  ASSERT_TRUE(client.Connect(Soon()).ok());
+  EXPECT_EQ(proxy.tunnels(), 1u);
+  EXPECT_TRUE(front_.WaitForHandshakes(1, milliseconds(5'000)));
+  EXPECT_EQ(endpoint_.requests(), 0u) << "Connect sends no request";
+  std::this_thread::sleep_for(milliseconds(50));  // let TLS 1.3's session tickets arrive
+  HttpRequest request = Signed();
+  request.headers[0].second = Target().HostHeader();
+  HttpOutcome outcome = client.Post(request, Soon());
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.message();
+  EXPECT_EQ(client.connections_opened(), 1u) << "the pre-opened tunnel carried the request";
+  EXPECT_EQ(proxy.tunnels(), 1u);
+}
+
+TEST_F(HttpsThroughAProxy, TheCompiledInAmazonRootsStillJudgeTheEndpointsCertificate) {
+  ProxyStandIn proxy;
+  ServiceSettings settings;
+  settings.endpoint = Target();
+  settings.amazon_roots = true;
+  settings.proxy = ProxyFor(Target(), {{"HTTPS_PROXY", proxy.url()}}).value();
+  ASSERT_TRUE(settings.proxy);
+  Result<TransportFactory> factory = HttpClientFactory(settings);
+  ASSERT_TRUE(factory.ok()) << factory.status().message();
+  HttpOutcome outcome = (*factory)()->Post(Signed(), Soon());
+  EXPECT_EQ(outcome.status.code(), StatusCode::kUnavailable);
+  EXPECT_FALSE(outcome.request_sent);
+  EXPECT_NE(outcome.status.message().find("certificate verify failed"), std::string::npos)
+      << outcome.status.message();
+  EXPECT_NE(outcome.status.message().find("through proxy " + proxy.url()), std::string::npos)
+      << outcome.status.message();
+  EXPECT_EQ(proxy.tunnels(), 1u) << "the factory's clients go through the proxy";
+  EXPECT_EQ(endpoint_.requests(), 0u);
+}
+
+TEST_F(HttpsThroughAProxy, ReportsAProxyThatWantsCredentials) {
+  ProxyStandIn proxy("Basic c29tZW9uZTplbHNl");
+  Result<std::optional<HttpProxy>> via =
+      ProxyFor(Target(), {{"HTTPS_PROXY", "127.0.0.1:" + std::to_string(proxy.port())}});
   ASSERT_TRUE(via.ok() && *via);
-  Result<std::string> system_bundle = FindCaBundle({});
-  ASSERT_TRUE(system_bundle.ok());
-  HttpClient client(target, std::move(LoadTlsContext(*system_bundle)).value(), *via);
+  HttpClient client(Target(), TrustTheTestCa(), *via);
   HttpOutcome outcome = client.Post(Signed(), Soon());
   EXPECT_EQ(outcome.status.code(), StatusCode::kUnavailable);
   EXPECT_FALSE(outcome.request_sent);
   EXPECT_NE(outcome.status.message().find("refused a tunnel"), std::string::npos)
       << outcome.status.message();
   EXPECT_NE(outcome.status.message().find("407"), std::string::npos) << outcome.status.message();
-  EXPECT_EQ(endpoint.requests(), 0u);
+  EXPECT_EQ(front_.handshakes(), 0u);
+  EXPECT_EQ(endpoint_.requests(), 0u);
 }
 
 }  // namespace

@@ -1,9 +1,12 @@
 #include "cli/serve.h"
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <exception>
 
+#include "core/log_line.h"
 #include "hitcounter/service.h"
 #include "server/http_server.h"
 #include "server/io_executor.h"
@@ -36,6 +39,19 @@ Result<HostPort> ParseListen(const std::string& text) {
     return Status::InvalidArgument("--listen has a bad port: \"" + text + "\"");
   }
   return out;
+}
+
+// Raises the soft limit on open files to the hard limit (each connection is a descriptor) and
+// returns the limit now in force.
+rlim_t RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &limit);
+    (void)getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  return limit.rlim_cur;
 }
 
 // The longest --idle-timeout and --header-timeout: a day.
@@ -122,6 +138,15 @@ void AddServeFlags(CLI::App& command, ServeFlags& flags) {
 int Serve(const ServeFlags& flags) {
   Result<HostPort> listen = ParseListen(flags.listen);
   if (!listen.ok()) return Fail(listen.status());
+  const rlim_t open_files = RaiseOpenFileLimit();
+  if (flags.max_connections + server::kDescriptorsBesidesConnections > open_files) {
+    LogLine("warn",
+            "--max-connections does not fit the limit on open files: past it, new connections "
+            "get 503 (raise the limit, e.g. LimitNOFILE= in a systemd unit, or lower the flag)")
+        .Add("maxConnections", static_cast<std::int64_t>(flags.max_connections))
+        .Add("openFileLimit", static_cast<std::int64_t>(open_files))
+        .WriteTo(stderr);
+  }
   ServiceOptions options;
   options.reserved_prefix = flags.reserved_prefix;
   options.admin_token = flags.admin_token;

@@ -1,6 +1,10 @@
 #include "hitcounter/admin_token.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <cctype>
+#include <string>
 
 namespace hitcounter {
 namespace {
@@ -41,6 +45,66 @@ TEST(AdminTokenTest, RefusesAMissingWrongOrMalformedToken) {
   EXPECT_FALSE(token.Accepts("Token s3cret"));
   EXPECT_FALSE(token.Accepts("Basic czNjcmV0"));   // "s3cret": no user and no ':'
   EXPECT_FALSE(token.Accepts("Basic !!!notb64"));  // not base64
+}
+
+// SHA-256("s3cret"), as `printf s3cret | sha256sum` prints it.
+constexpr std::string_view kS3cretSha256 =
+    "1ec1c26b50d5d3c58d9583181af8076655fe00756bf7285940ba3670f99fcba0";
+
+TEST(AdminTokenTest, ADigestGuardAcceptsExactlyWhatItsTokenWould) {
+  Result<AdminToken> from_digest = AdminToken::FromSha256Hex(kS3cretSha256);
+  ASSERT_TRUE(from_digest.ok()) << from_digest.status().message();
+  EXPECT_TRUE(from_digest->required());
+  const AdminToken from_token("s3cret");
+  for (std::string_view header :
+       {std::string_view("Bearer s3cret"), kBasicAdmin, kBasicNoUser, std::string_view(""),
+        std::string_view("Bearer s3cre"), std::string_view("Bearer ") /* empty token */,
+        std::string_view(kS3cretSha256) /* the digest itself is not the token */}) {
+    EXPECT_EQ(from_digest->Accepts(header), from_token.Accepts(header)) << header;
+  }
+  EXPECT_FALSE(from_digest->Accepts(std::string("Bearer ") + std::string(kS3cretSha256)));
+}
+
+TEST(AdminTokenTest, ADigestMayBeWrittenInUpperCaseHex) {
+  std::string upper(kS3cretSha256);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  Result<AdminToken> token = AdminToken::FromSha256Hex(upper);
+  ASSERT_TRUE(token.ok());
+  EXPECT_TRUE(token->Accepts("Bearer s3cret"));
+}
+
+TEST(AdminTokenTest, RefusesAMalformedDigestWithoutEchoingIt) {
+  const std::string good(kS3cretSha256);
+  for (const std::string& bad : {std::string(), good.substr(1), good + "0", good.substr(1) + "g",
+                                 good.substr(1) + " ", std::string("s3cret")}) {
+    Result<AdminToken> token = AdminToken::FromSha256Hex(bad);
+    ASSERT_EQ(token.status().code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(token.status().message().find("64 hex digits"), std::string::npos);
+    if (!bad.empty()) {
+      EXPECT_EQ(token.status().message().find(bad), std::string::npos);
+    }
+  }
+}
+
+TEST(AdminTokenTest, RefusesTheDigestOfTheEmptyToken) {
+  // SHA-256 of "": a guard no request could ever pass.
+  Result<AdminToken> token =
+      AdminToken::FromSha256Hex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  ASSERT_EQ(token.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(token.status().message().find("empty token"), std::string::npos);
+}
+
+TEST(AdminTokenTest, TheWrittenOutEmptyDigestIsOpenSslsSha256OfNothing) {
+  // AdminToken compares with SHA-256("") written out; OpenSSL must agree with it.
+  unsigned char digest[32];
+  unsigned int size = 0;
+  ASSERT_EQ(EVP_Digest("", 0, digest, &size, EVP_sha256(), nullptr), 1);
+  std::string hex;
+  for (unsigned char byte : digest) {
+    hex += "0123456789abcdef"[byte >> 4];
+    hex += "0123456789abcdef"[byte & 15];
+  }
+  EXPECT_EQ(AdminToken::FromSha256Hex(hex).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(AdminTokenTest, PresentedSecretIsTheBearerTokenOrTheBasicPassword) {

@@ -110,6 +110,17 @@ std::string RateLimitedJson(std::string_view route, const RateLimit& limit,
   return Take(buffer);
 }
 
+std::string ErrorJsonWithRequestId(std::string_view error_json, std::string_view request_id) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  WriteString(writer, request_id);
+  std::string out(error_json.substr(0, error_json.rfind('}')));
+  out += ",\"requestId\":";
+  out.append(buffer.GetString(), buffer.GetSize());
+  out += '}';
+  return out;
+}
+
 std::string HealthJson() { return R"({"status":"ok"})"; }
 
 }  // namespace hitcounter

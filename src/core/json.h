@@ -19,6 +19,9 @@ std::string StatsPageJson(const StatsPage& page, std::string_view next_cursor);
 // {"error":"<code>","message":"<sentence>"}
 std::string ErrorJson(std::string_view error, std::string_view message);
 
+// `error_json` (ErrorJson's) with "requestId":`request_id` as its last member.
+std::string ErrorJsonWithRequestId(std::string_view error_json, std::string_view request_id);
+
 // {"error":"rate_limited","message":..,"route":..,"limit":..,"windowSeconds":..,"retryAfter":..}
 std::string RateLimitedJson(std::string_view route, const RateLimit& limit,
                             std::int64_t retry_after_seconds);

@@ -43,7 +43,18 @@ Endpoint EndpointNamed(std::string_view name) {
 // {prefix}health stays open: load balancers probe it without credentials.
 bool NeedsAdminToken(Endpoint endpoint) { return endpoint != Endpoint::kHealth; }
 
+// A store failure's answer: a fixed sentence for the client, the store's own words (which may
+// name tables, regions, accounts or files) kept for the log only.
+Response StoreFailure(int status, std::string_view error, std::string_view sentence,
+                      const Status& cause) {
+  Response response = MakeErrorResponse(status, error, sentence);
+  response.detail = cause.message();
+  return response;
+}
+
 // The error a Status becomes on the wire. `bad_input` names what a kInvalidArgument was about.
+// The messages of request errors are the parsers' own sentences about the request, and are
+// sent; those of store errors are not (StoreFailure).
 Response ErrorFromStatus(const Status& status, std::string_view bad_input) {
   switch (status.code()) {
     case StatusCode::kInvalidArgument:
@@ -53,11 +64,14 @@ Response ErrorFromStatus(const Status& status, std::string_view bad_input) {
     case StatusCode::kTooLong:
       return MakeErrorResponse(414, "route_too_long", status.message());
     case StatusCode::kOutOfRange:
-      return MakeErrorResponse(500, "count_overflow", status.message());
+      return StoreFailure(500, "count_overflow",
+                          "the count of this route is at its maximum and cannot grow", status);
     case StatusCode::kUnavailable:
-      return MakeErrorResponse(503, "store_unavailable", status.message());
+      return StoreFailure(503, "store_unavailable",
+                          "the store is unavailable; nothing was counted, try again", status);
     case StatusCode::kInsufficientSpace:
-      return MakeErrorResponse(507, "insufficient_storage", status.message());
+      return StoreFailure(507, "insufficient_storage",
+                          "the store has no room left; nothing was counted", status);
     case StatusCode::kResourceExhausted:
       return MakeErrorResponse(429, "rate_limited", status.message());
     case StatusCode::kRouteLimitReached:
@@ -66,7 +80,7 @@ Response ErrorFromStatus(const Status& status, std::string_view bad_input) {
     case StatusCode::kInternal:
       break;
   }
-  return MakeErrorResponse(500, "internal", status.message());
+  return StoreFailure(500, "internal", "an unexpected error; nothing was counted", status);
 }
 
 Response JsonResponse(int status, std::string body) {
@@ -149,11 +163,17 @@ Response MakeErrorResponse(int status, std::string_view error, std::string_view 
 // when the store threw after taking the callback.
 class Service::Answer {
  public:
-  explicit Answer(ResponseCallback done) : done_(std::move(done)) {}
+  Answer(ResponseCallback done, std::string request_id)
+      : done_(std::move(done)), request_id_(std::move(request_id)) {}
 
   void Send(Response response) {
     if (sent_.exchange(true)) return;
     if (response.route.empty()) response.route = route_;
+    // A server-side failure names the request, so that a client can quote it and an operator
+    // find its log line.
+    if (response.status >= 500 && !response.error.empty() && !request_id_.empty()) {
+      response.body = ErrorJsonWithRequestId(response.body, request_id_);
+    }
     done_(std::move(response));
   }
 
@@ -174,6 +194,7 @@ class Service::Answer {
 
  private:
   ResponseCallback done_;
+  const std::string request_id_;
   std::string route_;
   std::atomic<bool> sent_{false};
 };
@@ -182,7 +203,7 @@ Service::Service(Store& store, const Clock& clock, ServiceOptions options)
     : store_(store),
       clock_(clock),
       options_(std::move(options)),
-      admin_token_(options_.admin_token),
+      admin_token_(options_.admin_token_from_digest.value_or(AdminToken(options_.admin_token))),
       dashboard_page_(DashboardPage(options_.reserved_prefix)) {
   options_.admin_token.clear();  // only its digest is kept (admin_token_)
 }
@@ -190,7 +211,7 @@ Service::Service(Store& store, const Clock& clock, ServiceOptions options)
 void Service::Handle(const Request& request, ResponseCallback done) {
   std::shared_ptr<Answer> answer;
   try {
-    answer = std::make_shared<Answer>(std::move(done));
+    answer = std::make_shared<Answer>(std::move(done), request.request_id);
     if (request.method == "OPTIONS") return answer->Send(Preflight());
     Result<std::string> route = NormalizeRoute(request.target, request.encoding);
     if (!route.ok()) return answer->Send(ErrorFromStatus(route.status(), "invalid_path"));
@@ -204,7 +225,8 @@ void Service::Handle(const Request& request, ResponseCallback done) {
   } catch (const std::exception& e) {
     // Answered unless the store answered before it threw. Without `answer` (no memory for it),
     // `done` was never moved and is still ours.
-    Response failure = MakeErrorResponse(500, "internal", e.what());
+    Response failure = StoreFailure(500, "internal", "an unexpected error; nothing was counted",
+                                    Status::Internal(e.what()));
     if (answer) return answer->Send(std::move(failure));
     if (done) done(std::move(failure));
   }

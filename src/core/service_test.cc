@@ -208,5 +208,58 @@ TEST_F(ServiceTest, ACountAtItsMaximumIsAnErrorNotAWrap) {
   EXPECT_EQ(GetNow(store_, "/full")->count, kMax);
 }
 
+// What a store says when it fails may name an account, a role, a table, a region or a file: the
+// client gets a fixed sentence and the request's id to quote; the front end logs the rest.
+TEST_F(ServiceTest, AStoreFailureShowsTheClientNoInternalsButTheRequestIdToQuote) {
+  const std::string internals =
+      "User: arn:aws:sts::123456789012:assumed-role/hc-role/hc-fn is not authorized to perform "
+      "dynamodb:UpdateItem on resource: arn:aws:dynamodb:eu-west-1:123456789012:table/hits";
+  for (Status failure : {Status::Unavailable(internals), Status::InsufficientSpace(internals),
+                         Status::Internal(internals), Status::OutOfRange(internals)}) {
+    store_.FailWith(failure);
+    for (const char* target : {"/a", "/_stats", "/_stats?route=/a", "/_health"}) {
+      Request request{"GET", target};
+      request.request_id = "req-42";
+      Response response;
+      service_.Handle(request, [&](Response r) { response = std::move(r); });
+      EXPECT_GE(response.status, 500) << target;
+      for (const char* secret : {"123456789012", "arn:", "eu-west-1", "hc-role", "table/hits"}) {
+        EXPECT_EQ(response.body.find(secret), std::string::npos) << target << ": " << response.body;
+      }
+      EXPECT_STREQ(Json(response)["requestId"].GetString(), "req-42") << target;
+      EXPECT_EQ(response.detail, internals) << target;
+    }
+  }
+}
+
+TEST_F(ServiceTest, RequestErrorsKeepTheirOwnSentenceAndNeedNoRequestId) {
+  Request request{"GET", "/%zz"};
+  request.request_id = "req-1";
+  Response response;
+  service_.Handle(request, [&](Response r) { response = std::move(r); });
+  EXPECT_EQ(response.status, 400);
+  EXPECT_FALSE(Json(response).HasMember("requestId"));
+  EXPECT_NE(response.body.find("hex digits"), std::string::npos) << response.body;
+  EXPECT_TRUE(response.detail.empty());
+}
+
+// Regression: the last-resort handler called a callback it had moved into the store's call,
+// and Handle, documented "never throws", threw std::bad_function_call.
+TEST_F(ServiceTest, AStoreThatThrowsGets500AnsweredExactlyOnce) {
+  store_.Throw(true);
+  for (const char* target : {"/a", "/_stats", "/_stats?route=/a", "/_health"}) {
+    int answers = 0;
+    Response response;
+    EXPECT_NO_THROW(service_.Handle(Request{"GET", target}, [&](Response r) {
+      ++answers;
+      response = std::move(r);
+    }));
+    EXPECT_EQ(answers, 1) << target;
+    EXPECT_EQ(response.status, 500) << target;
+    EXPECT_STREQ(Json(response)["error"].GetString(), "internal") << target;
+    EXPECT_NE(response.detail.find("told to throw"), std::string::npos) << target;
+  }
+}
+
 }  // namespace
 }  // namespace hitcounter

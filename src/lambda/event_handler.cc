@@ -15,16 +15,19 @@ HandledEvent Finish(const Response& response, bool head) {
   handled.route = response.route;
   handled.count = response.count;
   handled.error = response.error;
+  handled.detail = response.detail;
   return handled;
 }
 
 }  // namespace
 
-HandledEvent HandleEvent(Service& service, std::string_view event_json, Deadline deadline) {
+HandledEvent HandleEvent(Service& service, std::string_view event_json, Deadline deadline,
+                         std::string_view request_id) {
   Result<HttpEvent> event = ParseHttpEvent(event_json);
   if (!event.ok()) return Finish(BadEventResponse(event.status()), false);
   Request& request = event.value().request;
   request.deadline = deadline;
+  request.request_id = request_id;
   std::optional<Response> answer;
   service.Handle(request, [&answer](Response response) { answer = std::move(response); });
   if (!answer) {

@@ -23,13 +23,15 @@ struct HandledEvent {
   std::string route;                  // the route, when the event had a valid path
   std::string error;                  // the error code of an error answer ("bad_event", ...)
   std::optional<std::int64_t> count;  // the route's count, after a counted hit
+  std::string detail;                 // what failed inside, for the log only (Response::detail)
 };
 
 // Handles `event_json` through `service`, whose store calls end by `deadline`. The service's
 // store must answer before returning (an inline store: DynamoDbStore with no workers); an answer
 // that does not come is a 500. Throws only what allocation throws.
+// `request_id` (the invocation's) is quoted in a server-side failure's body.
 HandledEvent HandleEvent(Service& service, std::string_view event_json,
-                         Deadline deadline = kNoDeadline);
+                         Deadline deadline = kNoDeadline, std::string_view request_id = {});
 
 // The answer to an event larger than the runtime reads (413 event_too_large).
 HandledEvent HandleOversizedEvent();

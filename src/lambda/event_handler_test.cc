@@ -112,6 +112,20 @@ TEST_F(EventHandlerTest, AnAdminTokenGuardsTheDashboardAndStatsButNotHits) {
   EXPECT_EQ(HandleEvent(guarded, Hit("GET", "/a")).status, 200);
 }
 
+TEST_F(EventHandlerTest, AGuardBuiltFromTheTokensDigestAcceptsTheToken) {
+  ServiceOptions options;
+  // SHA-256("s3cret"): the function's environment holds only this.
+  options.admin_token_from_digest =
+      AdminToken::FromSha256Hex("1ec1c26b50d5d3c58d9583181af8076655fe00756bf7285940ba3670f99fcba0")
+          .value();
+  Service guarded(store_, clock_, options);
+  const std::string stats = R"({"httpMethod":"GET","path":"/_stats","headers":{)";
+  EXPECT_EQ(HandleEvent(guarded, stats + "}}").status, 401);
+  EXPECT_EQ(HandleEvent(guarded, stats + R"("Authorization":"Bearer wrong"}})").status, 401);
+  EXPECT_EQ(HandleEvent(guarded, stats + R"("Authorization":"Bearer s3cret"}})").status, 200);
+  EXPECT_EQ(HandleEvent(guarded, Hit("GET", "/a")).status, 200);
+}
+
 TEST_F(EventHandlerTest, MetricsAre404InTheFunctionWithAReason) {
   HandledEvent handled = Handle(Hit("GET", "/_metrics"));
   EXPECT_EQ(handled.status, 404);

@@ -24,6 +24,26 @@ Result<std::int64_t> MaxRoutes(const std::string& text) {
   return value;
 }
 
+// The guard of the read-only endpoints: from the token's digest, from the token, or none.
+Status ReadAdminToken(const aws::Environment& env, ServiceOptions& service) {
+  std::string token = Get(env, "HITCOUNTER_ADMIN_TOKEN");
+  std::string digest = Get(env, "HITCOUNTER_ADMIN_TOKEN_SHA256");
+  if (!token.empty() && !digest.empty()) {
+    return Status::InvalidArgument(
+        "HITCOUNTER_ADMIN_TOKEN and HITCOUNTER_ADMIN_TOKEN_SHA256 are both set: set only one");
+  }
+  if (digest.empty()) {
+    service.admin_token = std::move(token);
+    return Status::Ok();
+  }
+  Result<AdminToken> guard = AdminToken::FromSha256Hex(digest);
+  if (!guard.ok()) {
+    return Status::InvalidArgument("HITCOUNTER_ADMIN_TOKEN_SHA256: " + guard.status().message());
+  }
+  service.admin_token_from_digest = *guard;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<FunctionSettings> FunctionSettingsFromEnv(const aws::Environment& env) {
@@ -58,7 +78,7 @@ Result<FunctionSettings> FunctionSettingsFromEnv(const aws::Environment& env) {
     return Status::InvalidArgument("HITCOUNTER_RATE_LIMIT_RULES: " + policy.status().message());
   }
   settings.service.rate_limits = std::move(policy).value();
-  settings.service.admin_token = Get(env, "HITCOUNTER_ADMIN_TOKEN");
+  if (Status admin = ReadAdminToken(env, settings.service); !admin.ok()) return admin;
   Result<std::int64_t> max_routes = MaxRoutes(Get(env, "HITCOUNTER_MAX_ROUTES"));
   if (!max_routes.ok()) return max_routes.status();
   settings.store.max_routes = *max_routes;

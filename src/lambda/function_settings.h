@@ -7,8 +7,12 @@
 //   HITCOUNTER_RATE_LIMIT       counted hits per route and window, e.g. "100/1m" (optional)
 //   HITCOUNTER_RATE_LIMIT_RULES per-prefix overrides, "PREFIX LIMIT/WINDOW" or
 //                               "PREFIX unlimited", separated by ';' or newlines (optional)
-//   HITCOUNTER_ADMIN_TOKEN      the token guarding {prefix}stats and {prefix}dashboard
-//                               (optional; set by infra/ from a Pulumi secret)
+//   HITCOUNTER_ADMIN_TOKEN_SHA256  the SHA-256 (64 hex digits) of the token guarding
+//                               {prefix}stats and {prefix}dashboard (optional; what infra/
+//                               sets, so that the function's configuration never holds the
+//                               token itself)
+//   HITCOUNTER_ADMIN_TOKEN      the token itself, instead of its digest (optional; at most one
+//                               of the two may be set)
 //   HITCOUNTER_MAX_ROUTES       the most distinct routes counted (optional, default
 //                               kDefaultMaxRoutes; 0: no bound)
 //

@@ -70,6 +70,44 @@ TEST(FunctionSettingsTest, TheAdminTokenComesFromTheEnvironment) {
   EXPECT_EQ(FunctionSettingsFromEnv(env)->service.admin_token, "s3cret");
 }
 
+// SHA-256("s3cret").
+constexpr const char* kS3cretSha256 =
+    "1ec1c26b50d5d3c58d9583181af8076655fe00756bf7285940ba3670f99fcba0";
+
+TEST(FunctionSettingsTest, TheAdminTokenMayComeAsItsDigestAlone) {
+  aws::Environment env = LambdaEnvironment();
+  env["HITCOUNTER_ADMIN_TOKEN_SHA256"] = kS3cretSha256;
+  Result<FunctionSettings> settings = FunctionSettingsFromEnv(env);
+  ASSERT_TRUE(settings.ok()) << settings.status().message();
+  EXPECT_EQ(settings->service.admin_token, "");
+  ASSERT_TRUE(settings->service.admin_token_from_digest.has_value());
+  EXPECT_TRUE(settings->service.admin_token_from_digest->Accepts("Bearer s3cret"));
+  EXPECT_FALSE(settings->service.admin_token_from_digest->Accepts("Bearer s3cret2"));
+  EXPECT_FALSE(settings->service.admin_token_from_digest->Accepts(""));
+}
+
+TEST(FunctionSettingsTest, AMalformedDigestIsRefusedAtInitByName) {
+  aws::Environment env = LambdaEnvironment();
+  for (const char* bad :
+       {"s3cret", "1ec1c26b50d5d3c58d9583181af8076655fe00756bf7285940ba3670f99fcba",
+        "1ec1c26b50d5d3c58d9583181af8076655fe00756bf7285940ba3670f99fcbaz"}) {
+    env["HITCOUNTER_ADMIN_TOKEN_SHA256"] = bad;
+    Status status = FunctionSettingsFromEnv(env).status();
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(status.message().rfind("HITCOUNTER_ADMIN_TOKEN_SHA256: ", 0), 0u) << status.message();
+    EXPECT_NE(status.message().find("64 hex digits"), std::string::npos) << status.message();
+  }
+}
+
+TEST(FunctionSettingsTest, TheTokenAndItsDigestTogetherAreRefused) {
+  aws::Environment env = LambdaEnvironment();
+  env["HITCOUNTER_ADMIN_TOKEN"] = "s3cret";
+  env["HITCOUNTER_ADMIN_TOKEN_SHA256"] = kS3cretSha256;
+  Status status = FunctionSettingsFromEnv(env).status();
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("set only one"), std::string::npos) << status.message();
+}
+
 TEST(FunctionSettingsTest, TheMostRoutesDefaultsToTheBoundAndZeroLiftsIt) {
   aws::Environment env = LambdaEnvironment();
   EXPECT_EQ(FunctionSettingsFromEnv(env)->store.max_routes, kDefaultMaxRoutes);

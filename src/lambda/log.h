@@ -7,7 +7,7 @@
 
 namespace hitcounter::lambda {
 
-// {"level":"error","requestId":"..","message":".."}; requestId left out when empty.
+// A LogLine (core/log_line.h) at level "error" with the requestId, left out when empty.
 void LogError(std::string_view request_id, std::string_view message);
 
 }  // namespace hitcounter::lambda

@@ -1,14 +1,22 @@
 // bootstrap: hitcounter as an AWS Lambda function (provided.al2023 custom runtime).
 //
-// Start-up reads the settings (function_settings.h) and opens the DynamoDB store without
-// contacting it, so the first GET /next comes as early as possible (cold start). A bad setting
-// is reported to /runtime/init/error and ends the process with exit code 1.
+// Start-up reads the settings (function_settings.h) and opens the DynamoDB store, then asks for
+// the first event (GET /next) at once: that is the cold start Lambda waits for. Once asked, the
+// connection to DynamoDB (TCP and TLS) is opened on a thread of its own while the event is
+// awaited, and handed to the store's pool: the first GET /next never waits for a handshake, and
+// the first hit pays none when its event came later than the handshake took. A bad setting is
+// reported to /runtime/init/error and ends the process with exit code 1.
+#include <openssl/crypto.h>
+
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <exception>
 #include <memory>
+#include <thread>
 
 #include "aws/aws_config.h"
+#include "aws/http_client.h"
 #include "hitcounter/service.h"
 #include "lambda/function_settings.h"
 #include "lambda/log.h"
@@ -49,13 +57,35 @@ int Run() {
 
   SystemClock clock;
   Service service(**store, clock, settings->service);
-  return RunLoop(**runtime, service, LoopOptions{});
+  DynamoDbStore& dynamodb = **store;
+  // The connection to DynamoDB is opened once the first GET /next is written, on a thread of
+  // its own: the cold start (exec -> GET /next) never waits for it, and nothing competes with
+  // it for the CPU. The first event then waits for that connection rather than open a second
+  // one. Its failure is not reported here: the first call that needs DynamoDB reports its own.
+  std::jthread preconnect;
+  LoopOptions options;
+  options.asked_for_first_event = [&dynamodb, &preconnect] {
+    preconnect = std::jthread([&dynamodb] {
+      (void)dynamodb.Preconnect(std::chrono::steady_clock::now() + aws::kConnectTimeout);
+    });
+  };
+  options.before_first_event = [&preconnect] {
+    if (preconnect.joinable()) preconnect.join();
+  };
+  return RunLoop(**runtime, service, options);
 }
 
 }  // namespace
 }  // namespace hitcounter::lambda
 
 int main() {
+  // OpenSSL without its configuration file, decided first, before anything initialises
+  // OpenSSL with it: reading and applying openssl.cnf cost up to 3 ms of a cold start, and the
+  // file is the build host's idea of a configuration (this static OpenSSL looks for Debian's
+  // path), not the Lambda image's. The TLS settings that matter are in the code
+  // (aws/http_client.cc). Only libcrypto's init (~25 us): libssl initialises itself, without
+  // the file, when the preconnect thread makes the first TLS context.
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
   try {
     return hitcounter::lambda::Run();

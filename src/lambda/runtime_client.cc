@@ -88,16 +88,23 @@ struct RuntimeClient::Impl {
     return ec;
   }
 
-  // Sends `request` and reads the answer into `parser`. A failure on a reused connection (the
+  // Sends `request` and reads the answer into `parser`; `written`, when set, runs once the
+  // request is written (once, whatever the retries). A failure on a reused connection (the
   // peer may have closed it while idle) is retried once on a new one; every call here is safe
   // to repeat (the Runtime API refuses a second answer to the same invocation).
   beast::error_code Exchange(const http::request<http::string_body>& request,
-                             std::optional<Parser>& parser, std::size_t body_limit) {
+                             std::optional<Parser>& parser, std::size_t body_limit,
+                             const std::function<void()>& written = nullptr) {
+    bool told = false;
     for (;;) {
       const bool reused = connected;
       beast::error_code ec;
       if (!connected) ec = Connect();
       if (!ec) http::write(socket, request, ec);
+      if (!ec && written && !told) {
+        told = true;
+        written();
+      }
       if (!ec) ec = Read(parser, body_limit);
       if (!ec) {
         if (!parser->get().keep_alive()) Close();
@@ -150,10 +157,10 @@ RuntimeClient::RuntimeClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 
 RuntimeClient::~RuntimeClient() { impl_->Close(); }
 
-Result<Invocation> RuntimeClient::Next() {
+Result<Invocation> RuntimeClient::Next(const std::function<void()>& asked) {
   const auto request = impl_->NewRequest(http::verb::get, kNextTarget);
   std::optional<Parser> parser;
-  beast::error_code ec = impl_->Exchange(request, parser, kMaxEventBytes);
+  beast::error_code ec = impl_->Exchange(request, parser, kMaxEventBytes, asked);
   const bool too_large = ec == http::error::body_limit;
   if (ec && !too_large) {
     return Status::Unavailable("the Runtime API cannot be reached: " + ec.message());

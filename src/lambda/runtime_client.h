@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,8 +58,10 @@ class RuntimeClient {
   RuntimeClient& operator=(const RuntimeClient&) = delete;
 
   // Waits, without a timeout, for the next event. kUnavailable when the Runtime API cannot be
-  // reached or answers something other than 200 with a request id.
-  Result<Invocation> Next();
+  // reached or answers something other than 200 with a request id. `asked`, when set, runs once,
+  // on this thread, as soon as the request is written and before the wait: from then on the
+  // runtime has asked for its event (the end of a cold start, as Lambda counts it).
+  Result<Invocation> Next(const std::function<void()>& asked = nullptr);
 
   // Sends the result of an invocation. OK when the Runtime API accepted it (2xx);
   // kUnavailable otherwise, with its status and answer in the message.

@@ -1,7 +1,5 @@
 #include "lambda/runtime_loop.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <stdlib.h>
 
 #include <array>
@@ -9,6 +7,7 @@
 #include <exception>
 #include <string_view>
 
+#include "core/log_line.h"
 #include "lambda/event_handler.h"
 #include "lambda/log.h"
 
@@ -51,28 +50,16 @@ class TraceIdVariable {
 
 void WriteLogLine(std::FILE* log, const std::string& request_id, const HandledEvent& handled,
                   steady_clock::duration took) {
-  rapidjson::StringBuffer line;
-  rapidjson::Writer<rapidjson::StringBuffer> json(line);
-  auto member = [&json](const char* key, const std::string& value) {
-    json.Key(key);
-    json.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
-  };
-  json.StartObject();
-  member("requestId", request_id);
-  if (!handled.route.empty()) member("route", handled.route);
-  json.Key("status");
-  json.Int(handled.status);
-  if (handled.count) {
-    json.Key("count");
-    json.Int64(*handled.count);
-  }
-  if (!handled.error.empty()) member("error", handled.error);
-  json.Key("durationMs");
+  LogLine line("info", "invocation");
+  line.Add("requestId", request_id);
+  if (!handled.route.empty()) line.Add("route", handled.route);
+  line.Add("status", handled.status);
+  if (handled.count) line.Add("count", *handled.count);
+  if (!handled.error.empty()) line.Add("error", handled.error);
+  if (!handled.detail.empty()) line.Add("detail", handled.detail);
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
-  json.Double(static_cast<double>(micros) / 1000.0);
-  json.EndObject();
-  std::fprintf(log, "%s\n", line.GetString());
-  std::fflush(log);
+  line.Add("durationMs", static_cast<double>(micros) / 1000.0);
+  line.WriteTo(log);
 }
 
 // One invocation. Unexpected failures become /error; the loop goes on either way.
@@ -85,9 +72,10 @@ void Serve(RuntimeClient& runtime, Service& service, const LoopOptions& options,
                                 : kNoDeadline;
   Status posted;
   try {
-    HandledEvent handled = invocation.event_too_large
-                               ? HandleOversizedEvent()
-                               : HandleEvent(service, invocation.event, deadline);
+    HandledEvent handled =
+        invocation.event_too_large
+            ? HandleOversizedEvent()
+            : HandleEvent(service, invocation.event, deadline, invocation.request_id);
     WriteLogLine(options.log, invocation.request_id, handled, steady_clock::now() - start);
     posted = runtime.PostResponse(invocation.request_id, handled.proxy_response);
   } catch (const std::exception& e) {
@@ -110,12 +98,14 @@ aws::Deadline StoreDeadline(UnixMillis lambda_deadline, UnixMillis epoch_now,
 int RunLoop(RuntimeClient& runtime, Service& service, const LoopOptions& options) {
   // Static: the environment keeps pointing into it after RunLoop returns.
   static TraceIdVariable trace_id;
-  for (;;) {
-    Result<Invocation> invocation = runtime.Next();
+  for (bool first = true;; first = false) {
+    Result<Invocation> invocation =
+        runtime.Next(first ? options.asked_for_first_event : std::function<void()>());
     if (!invocation.ok()) {
       LogError("", invocation.status().message());
       return 1;
     }
+    if (first && options.before_first_event) options.before_first_event();
     Serve(runtime, service, options, trace_id, *invocation);
   }
 }

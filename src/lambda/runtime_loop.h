@@ -37,6 +37,12 @@ inline constexpr std::chrono::milliseconds kAnswerMargin{50};
 inline constexpr std::size_t kMaxTraceIdBytes = 2048;
 
 struct LoopOptions {
+  // Runs once, as soon as the first GET /next is written: the cold start is over, and work that
+  // must not delay it (opening the DynamoDB connection) may begin while the event is awaited.
+  std::function<void()> asked_for_first_event;
+  // Runs once, when the first event has arrived, before it is handled: the work begun above can
+  // be waited for here, so the event does not start it a second time.
+  std::function<void()> before_first_event;
   std::FILE* log = stdout;  // not owned
 };
 

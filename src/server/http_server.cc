@@ -1,6 +1,16 @@
 #include "server/http_server.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
 #include <ctime>
+#include <random>
+#include <utility>
+
+#include "core/log_line.h"
 
 #include "server/http_translation.h"
 #include "server/session.h"
@@ -8,11 +18,53 @@
 namespace hitcounter::server {
 
 HttpServer::HttpServer(asio::io_context& io, Service& service, ServerOptions options)
-    : io_(io), service_(service), options_(options), acceptor_(io), sweep_timer_(io) {
+    : io_(io),
+      service_(service),
+      options_(options),
+      acceptor_(io),
+      sweep_timer_(io),
+      accept_timer_(io) {
   RefreshDate();
+  // Tells apart the ids of two runs of the server; not a secret.
+  std::random_device random;
+  char prefix[9];
+  std::snprintf(prefix, sizeof prefix, "%08x", random());
+  request_id_prefix_ = std::string(prefix) + "-";
 }
 
-HttpServer::~HttpServer() = default;
+std::string HttpServer::NextRequestId() {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, ++requests_);
+  std::string id = request_id_prefix_;
+  id.append(digits, end);
+  return id;
+}
+
+void HttpServer::LogServerError(const Response& response, std::string_view request_id) {
+  const std::int64_t second = std::chrono::duration_cast<std::chrono::seconds>(
+                                  std::chrono::steady_clock::now().time_since_epoch())
+                                  .count();
+  if (second != error_log_second_) {
+    error_log_second_ = second;
+    error_lines_ = 0;
+  }
+  if (error_lines_ >= kMaxErrorLinesPerSecond) {
+    ++error_lines_dropped_;
+    return;
+  }
+  ++error_lines_;
+  LogLine line("error", "answered with a server error");
+  line.Add("status", response.status).Add("error", response.error);
+  if (!response.route.empty()) line.Add("route", response.route);
+  if (!request_id.empty()) line.Add("requestId", request_id);
+  if (!response.detail.empty()) line.Add("detail", response.detail);
+  if (error_lines_dropped_ > 0) line.Add("linesLeftOut", std::exchange(error_lines_dropped_, 0));
+  line.WriteTo(stderr);
+}
+
+HttpServer::~HttpServer() {
+  if (spare_fd_ >= 0) close(spare_fd_);
+}
 
 Result<tcp::endpoint> HttpServer::Listen(const std::string& host, unsigned short port) {
   beast::error_code ec;
@@ -30,6 +82,7 @@ Result<tcp::endpoint> HttpServer::Listen(const std::string& host, unsigned short
 }
 
 void HttpServer::Start() {
+  spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
   Accept();
   Sweep();
 }
@@ -41,23 +94,51 @@ void HttpServer::Accept() {
 
 void HttpServer::OnAccept(beast::error_code ec, tcp::socket socket) {
   if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+  if (ec.value() == EMFILE || ec.value() == ENFILE) return OutOfDescriptors();
   if (!ec) {
     if (sessions_.size() >= options_.max_connections) {
-      // Sent without reading the request: the connection is closed after it.
-      std::string refusal;
-      SerializeResponse(
-          MakeErrorResponse(503, "too_many_connections", "the server is at its connection limit"),
-          /*head=*/false, /*keep_alive=*/false, http_date_, refusal);
-      beast::error_code ignored;
-      socket.write_some(asio::buffer(refusal), ignored);
-      socket.close(ignored);
-      if (options_.metrics != nullptr) options_.metrics->RecordResponse(503);
+      Refuse(std::move(socket), "open connections: " + std::to_string(sessions_.size()));
     } else {
       std::make_shared<Session>(std::move(socket), *this)->Start();
     }
   }
-  // Errors such as EMFILE are transient: keep accepting (the sweep frees descriptors).
   Accept();
+}
+
+void HttpServer::Refuse(tcp::socket socket, std::string detail) {
+  // Sent without reading the request: the connection is closed after it.
+  std::string refusal;
+  Response answer =
+      MakeErrorResponse(503, "too_many_connections", "the server is at its connection limit");
+  SerializeResponse(answer, /*head=*/false, /*keep_alive=*/false, http_date_, refusal);
+  beast::error_code ignored;
+  socket.write_some(asio::buffer(refusal), ignored);
+  socket.close(ignored);
+  if (options_.metrics != nullptr) options_.metrics->RecordResponse(503);
+  answer.detail = std::move(detail);
+  LogServerError(answer, "");
+}
+
+// Out of descriptors, accept fails at once and would again and again: the CPU would spin while
+// the connections in the backlog wait for nothing. Instead the spare descriptor is given up to
+// accept them one by one and answer each a 503, then accepting pauses for kAcceptBackoff.
+void HttpServer::OutOfDescriptors() {
+  if (spare_fd_ >= 0) {
+    close(spare_fd_);
+    spare_fd_ = -1;
+    beast::error_code ec;
+    acceptor_.non_blocking(true, ec);
+    for (std::size_t shed = 0; !ec && shed < kMaxShedPerBackoff; ++shed) {
+      tcp::socket socket(io_);
+      acceptor_.accept(socket, ec);
+      if (!ec) Refuse(std::move(socket), "out of file descriptors");
+    }
+    spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+  accept_timer_.expires_after(kAcceptBackoff);
+  accept_timer_.async_wait([this](beast::error_code ec) {
+    if (!ec && acceptor_.is_open()) Accept();
+  });
 }
 
 void HttpServer::Sweep() {
@@ -81,6 +162,7 @@ void HttpServer::Shutdown() {
   draining_ = true;
   beast::error_code ignored;
   acceptor_.close(ignored);
+  accept_timer_.cancel();
   for (Session* session : sessions_) session->CloseIfIdle();
   // Sessions still serving close after their response; the sweep stops once none is left.
   sweep_timer_.cancel();

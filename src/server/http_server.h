@@ -67,10 +67,18 @@ class HttpServer {
   const std::string& http_date() const { return http_date_; }
   void Register(Session* session) { sessions_.insert(session); }
   void Unregister(Session* session) { sessions_.erase(session); }
+  // A new request id: this server's random prefix and a counter ("3f9c01d2-17").
+  std::string NextRequestId();
+  // Logs a 5xx answer (stderr, one line) unless kMaxErrorLinesPerSecond were logged this second;
+  // the lines left out are counted in one line when the next second's first is logged.
+  void LogServerError(const Response& response, std::string_view request_id);
 
  private:
   void Accept();
   void OnAccept(beast::error_code ec, tcp::socket socket);
+  // Answers 503 too_many_connections and closes; `detail` goes to the error log.
+  void Refuse(tcp::socket socket, std::string detail);
+  void OutOfDescriptors();
   void Sweep();
   void RefreshDate();
   void DrainCompletions();
@@ -80,9 +88,16 @@ class HttpServer {
   ServerOptions options_;
   tcp::acceptor acceptor_;
   asio::steady_timer sweep_timer_;
+  asio::steady_timer accept_timer_;  // accepting again after running out of descriptors
+  int spare_fd_ = -1;                // given up to answer the backlog when out of descriptors
   std::unordered_set<Session*> sessions_;
   std::string http_date_;
   bool draining_ = false;
+  std::string request_id_prefix_;
+  std::uint64_t requests_ = 0;
+  std::int64_t error_log_second_ = 0;  // steady seconds of the current error-line window
+  int error_lines_ = 0;                // logged in it
+  int error_lines_dropped_ = 0;        // left out since the last line logged
 
   std::mutex completions_mutex_;
   std::vector<std::function<void()>> completions_;           // guarded by completions_mutex_

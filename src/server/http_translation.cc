@@ -109,7 +109,7 @@ Response ReadErrorResponse(beast::error_code ec, const RequestParser& parser,
   return BadRequest("malformed HTTP request: " + ec.message());
 }
 
-Request ToCoreRequest(const http::request<http::string_body>& request) {
+Request ToCoreRequest(const http::request_header<>& request) {
   Request core_request{std::string(request.method_string()), std::string(request.target())};
   if (auto authorization = request.find(http::field::authorization);
       authorization != request.end()) {

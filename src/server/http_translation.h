@@ -12,10 +12,11 @@
 
 #include "hitcounter/service.h"
 #include "server/asio.h"
+#include "server/discard_body.h"
 
 namespace hitcounter::server {
 
-using RequestParser = http::request_parser<http::string_body>;
+using RequestParser = http::request_parser<DiscardBody>;
 
 // Sets the server's limits (server/limits.h) on a fresh parser: kMaxHeaderBytes for the header
 // block, kMaxBodyBytes for the body.
@@ -44,7 +45,7 @@ Response ReadErrorResponse(beast::error_code ec, const RequestParser& parser,
                            std::string_view received);
 
 // The core's Request for a complete HTTP request: method, target and Authorization as sent.
-Request ToCoreRequest(const http::request<http::string_body>& request);
+Request ToCoreRequest(const http::request_header<>& request);
 
 // Writes the HTTP/1.1 message for `response` into `out` (replacing what it held): status line,
 // Server, Date (`http_date`), Content-Type, the service's headers, Connection (keep-alive or

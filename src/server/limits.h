@@ -50,6 +50,22 @@ inline constexpr std::chrono::seconds kSweepInterval{1};
 // Connections open at once. Past it, a new connection gets a 503 and is closed.
 inline constexpr std::size_t kDefaultMaxConnections = 10'000;
 
+// Out of file descriptors, the server answers up to kMaxShedPerBackoff connections of its
+// backlog with 503 and stops accepting for kAcceptBackoff, instead of retrying accept at once
+// (which spun a core and answered no one).
+inline constexpr std::chrono::milliseconds kAcceptBackoff{100};
+inline constexpr std::size_t kMaxShedPerBackoff = 64;
+
+// Descriptors the server needs besides its connections: the store's files and connections
+// (SQLite: database, WAL, shared memory, three connections; DynamoDB: one per worker), the
+// listening socket, standard streams, the spare kept for running out. --max-connections past
+// the limit on open files less these draws a warning at start.
+inline constexpr std::size_t kDescriptorsBesidesConnections = 64;
+
+// Most 5xx lines logged per second: a flood of refusals (or a store down under load) cannot fill
+// the disk; what is left out is counted in the next line.
+inline constexpr int kMaxErrorLinesPerSecond = 100;
+
 // Requests on one connection before the server asks the client to reconnect. Bounded, as
 // nginx's keepalive_requests is, so no connection lives forever.
 inline constexpr std::size_t kMaxRequestsPerConnection = 1'000'000;

@@ -2,9 +2,7 @@
 
 #include <optional>
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
+#include "core/log_line.h"
 #include "server/http_server.h"
 #include "server/http_translation.h"
 
@@ -35,6 +33,10 @@ Session::~Session() {
 void Session::Start() {
   beast::error_code ignored;
   socket_.set_option(tcp::no_delay(true), ignored);
+  if (server_.options().access_log != nullptr) {
+    const tcp::endpoint peer = socket_.remote_endpoint(ignored);
+    if (!ignored) client_ = peer.address().to_string();
+  }
   ReadHeader();
 }
 
@@ -103,9 +105,9 @@ void Session::Serve() {
   keep_alive_ =
       request.keep_alive() && !server_.draining() && requests_served_ < kMaxRequestsPerConnection;
   Request core_request = ToCoreRequest(request);
-  request.body().clear();
-  request.body().shrink_to_fit();  // bodies are discarded; do not hold a MiB per idle client
   if (server_.options().access_log != nullptr) log_method_ = core_request.method;
+  request_id_ = server_.NextRequestId();
+  core_request.request_id = request_id_;
   // The store may answer on its own thread: RunOnIoThread brings the response back (inline
   // when the answer was immediate). The work guard keeps io_context::run() from returning
   // while a hit waits for the store, as during a graceful shutdown. The callback is called
@@ -123,13 +125,9 @@ void Session::Serve() {
 }
 
 void Session::Respond(Response response) {
-  // Server-side failures are logged whether or not the access log is on. The body is our own
-  // error JSON (never the request's payload). Refusals of malformed HTTP (RespondAndClose,
-  // which drops the parser) are the client's doing, 501 and 505 included: not logged.
-  if (response.status >= 500 && parser_) {
-    std::fprintf(stderr, "{\"level\":\"error\",\"status\":%d,\"response\":%s}\n", response.status,
-                 response.body.c_str());
-  }
+  // Every 5xx is logged, whether or not the access log is on (refusals of HTTP this server does
+  // not speak, 501 and 505, included), within the server's bound on error lines per second.
+  if (response.status >= 500) server_.LogServerError(response, request_id_);
   if (Metrics* metrics = server_.options().metrics) RecordMetrics(*metrics, response);
   // The normalised route only, never the target as sent: it may carry user-info, a query with
   // tokens, or bytes that are not text.
@@ -156,6 +154,7 @@ void Session::RecordMetrics(Metrics& metrics, const Response& response) const {
 void Session::RespondAndClose(Response refusal) {
   keep_alive_ = false;
   log_method_ = "-";
+  request_id_ = server_.NextRequestId();
   request_start_ = std::chrono::steady_clock::now();
   parser_.reset();
   Respond(std::move(refusal));
@@ -169,21 +168,15 @@ void Session::OnWrite(beast::error_code ec) {
 
 void Session::LogAccess() {
   using namespace std::chrono;
-  rapidjson::StringBuffer line;
-  rapidjson::Writer<rapidjson::StringBuffer> json(line);
-  json.StartObject();
-  json.Key("time");
-  json.Int64(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
-  json.Key("method");
-  json.String(log_method_.c_str(), static_cast<rapidjson::SizeType>(log_method_.size()));
-  json.Key("route");
-  json.String(log_route_.c_str(), static_cast<rapidjson::SizeType>(log_route_.size()));
-  json.Key("status");
-  json.Int(status_);
-  json.Key("durationUs");
-  json.Int64(duration_cast<microseconds>(steady_clock::now() - request_start_).count());
-  json.EndObject();
-  std::fprintf(server_.options().access_log, "%s\n", line.GetString());
+  const auto took = duration_cast<microseconds>(steady_clock::now() - request_start_);
+  LogLine("info", "request")
+      .Add("method", log_method_)
+      .Add("route", log_route_)
+      .Add("status", status_)
+      .Add("durationMs", static_cast<double>(took.count()) / 1000.0)
+      .Add("client", client_)
+      .Add("requestId", request_id_)
+      .WriteTo(server_.options().access_log);
 }
 
 std::chrono::steady_clock::duration Session::PhaseLimit() const {

@@ -16,6 +16,7 @@
 
 #include "hitcounter/service.h"
 #include "server/asio.h"
+#include "server/http_translation.h"
 #include "server/limits.h"
 
 namespace hitcounter::server {
@@ -62,7 +63,7 @@ class Session : public std::enable_shared_from_this<Session> {
   tcp::socket socket_;
   HttpServer& server_;
   beast::flat_buffer buffer_{kMaxUnparsedBytes};
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   std::string out_;  // the response being written; reused, so responses allocate nothing
   int status_ = 0;   // its status, for the access log
   Phase phase_ = Phase::kAwaitingRequest;
@@ -73,6 +74,8 @@ class Session : public std::enable_shared_from_this<Session> {
   SteadyTime request_start_;
   std::string log_method_;  // for the access log
   std::string log_route_;
+  std::string client_;      // the peer's address, for the access log
+  std::string request_id_;  // the current request's, for the logs
 };
 
 }  // namespace hitcounter::server

@@ -1,11 +1,9 @@
 #include "store/dynamodb_store.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <algorithm>
 #include <cstdio>
 
+#include "core/log_line.h"
 #include "store/dynamodb_json.h"
 #include "store/top_routes.h"
 
@@ -24,23 +22,14 @@ bool ConditionFailed(const AwsCallResult& call) {
   return call.error && call.error->type == "ConditionalCheckFailedException";
 }
 
-// One line of JSON on stderr, for log collectors (CloudWatch, journald).
+// One line on stderr, for log collectors (CloudWatch, journald).
 void LogError(const DynamoDbSettings& settings, std::string_view message) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  auto member = [&w](const char* key, std::string_view value) {
-    w.Key(key);
-    w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-  };
-  w.StartObject();
-  member("level", "error");
-  member("component", "dynamodb");
-  member("table", settings.table);
-  member("region", settings.service.region);
-  member("endpoint", settings.service.endpoint.Url());
-  member("message", message);
-  w.EndObject();
-  std::fprintf(stderr, "%s\n", buffer.GetString());
+  LogLine("error", message)
+      .Add("component", "dynamodb")
+      .Add("table", settings.table)
+      .Add("region", settings.service.region)
+      .Add("endpoint", settings.service.endpoint.Url())
+      .WriteTo(stderr);
 }
 
 }  // namespace
@@ -137,6 +126,14 @@ DynamoDbStore::~DynamoDbStore() {
 std::unique_ptr<AwsJsonClient> DynamoDbStore::NewClient() {
   return std::make_unique<AwsJsonClient>(settings_.service, aws::DynamoDbService(), transports_(),
                                          clock_);
+}
+
+Status DynamoDbStore::Preconnect(Deadline deadline) {
+  std::unique_ptr<AwsJsonClient> client = NewClient();
+  if (Status connected = client->Connect(deadline); !connected.ok()) return connected;
+  std::lock_guard lock(idle_mutex_);
+  idle_clients_.push_back(std::move(client));
+  return Status::Ok();
 }
 
 Deadline DynamoDbStore::Within(hitcounter::Deadline deadline, std::chrono::milliseconds budget) {

@@ -134,6 +134,13 @@ class DynamoDbStore final : public Store {
   // OK when DescribeTable says the table is ACTIVE (or UPDATING, which still serves).
   void CheckHealth(Deadline deadline, HealthCallback done) override;
 
+  // Opens one connection to the endpoint (TCP, and TLS for https) by `deadline` and leaves it in
+  // the pool of idle connections, where the next call on the caller's thread (Get, List,
+  // CheckHealth, inline Increment) takes it: that call then pays no handshake. Sends no request.
+  // kUnavailable when the endpoint cannot be reached (nothing is pooled then). The Lambda front
+  // end calls it on a thread of its own while the runtime waits for its first event.
+  Status Preconnect(aws::Deadline deadline);
+
  private:
   struct PendingHit {
     std::string route;

@@ -69,8 +69,7 @@ class DynamoDbStoreCredentialsTest : public ::testing::Test {
   std::unique_ptr<DynamoDbStore> Open(std::size_t workers) {
     DynamoDbSettings settings;
     settings.table = "counters";
-    settings.service = {"us-east-1", aws::Endpoint{false, "localhost", 8000}, provider_, "",
-                        std::nullopt};
+    settings.service = {"us-east-1", aws::Endpoint{false, "localhost", 8000}, provider_, ""};
     settings.workers = workers;
     auto transports = [this] { return std::make_unique<KeyRecorder>(keys_, mutex_); };
     return std::move(DynamoDbStore::Open(settings, transports, clock_)).value();

@@ -169,10 +169,12 @@ Status SqliteReader::Prepare() {
 
 void SqliteReader::LimitTo(Deadline deadline) { deadline_ = deadline; }
 
-Status SqliteReader::Failure(int code, std::string_view what) const {
+Status SqliteReader::Failure(int code, std::string_view what) {
   if (code == SQLITE_INTERRUPT) {
     return Status::Unavailable(std::string(what) + ": the read did not finish by its deadline");
   }
+  const int primary = code & 0xFF;
+  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) saw_damage_ = true;
   return sqlite::ErrorStatus(db_.get(), code, what);
 }
 

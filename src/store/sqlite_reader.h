@@ -48,16 +48,20 @@ class SqliteReader {
   Status BeginRead();
   void EndRead();
 
+  // Whether a read found the file damaged (SQLITE_CORRUPT, SQLITE_NOTADB) since it was opened.
+  bool saw_damage() const { return saw_damage_; }
+
  private:
   explicit SqliteReader(sqlite::Database db);
   Status Prepare();
   // Arms the progress handler: statements stepped from now on fail (SQLITE_INTERRUPT) once
   // `deadline` has passed.
   void LimitTo(Deadline deadline);
-  Status Failure(int code, std::string_view what) const;
+  Status Failure(int code, std::string_view what);
 
   sqlite::Database db_;
   Deadline deadline_ = kNoDeadline;
+  bool saw_damage_ = false;
   sqlite::Statement get_;
   sqlite::Statement list_by_count_;
   sqlite::Statement list_all_by_count_;

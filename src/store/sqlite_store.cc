@@ -69,6 +69,19 @@ Status RunPragma(sqlite3* db, const char* pragma) {
   return Status::Ok();
 }
 
+// A damaged file is refused at open rather than found by a hit or a listing later (0.3 s at a
+// million routes: every page is read, as loading the records reads the table anyway).
+Status QuickCheck(sqlite3* db) {
+  Result<sqlite::Statement> check = sqlite::Prepare(db, "PRAGMA quick_check");
+  if (!check.ok()) return check.status();
+  const int code = sqlite3_step(check->get());
+  if (code != SQLITE_ROW) return ErrorStatus(db, code, "the database file is damaged");
+  const std::string verdict = sqlite::ColumnText(check->get(), 0);
+  if (verdict == "ok") return Status::Ok();
+  return Status::Unavailable("the database file is damaged (" + verdict +
+                             "): restore it from a backup, or move it away to start afresh");
+}
+
 bool IsMemoryDatabase(const std::string& path) {
   return path.empty() || path == ":memory:" || path.starts_with("file::memory:");
 }
@@ -105,6 +118,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
   if (Status migrated = sqlite::Migrate(db); !migrated.ok()) {
     return Status::Unavailable(path + ": " + migrated.message());
   }
+  if (Status sound = QuickCheck(db); !sound.ok())
+    return Status::Unavailable(path + ": " + sound.message());
   Result<std::unique_ptr<SqliteReader>> reader = SqliteReader::Open(path);
   if (!reader.ok()) return reader.status();
   Result<sqlite::Database> checkpointer = sqlite::Open(path, /*read_only=*/false);
@@ -502,6 +517,9 @@ void SqliteStore::PlanFold(Commit& commit, bool everything) {
     fold_queue_.pop_front();
   }
   while (!fold_queue_.empty() && !live(fold_queue_.front())) fold_queue_.pop_front();
+  // In key order, neighbours share B-tree pages: fewer pages written to the WAL.
+  std::sort(commit.fold.begin(), commit.fold.end(),
+            [](const Row& a, const Row& b) { return a.entry->route() < b.entry->route(); });
   // Journal rows below the oldest still unfolded (or below this commit's own) are no longer
   // needed; with nothing unfolded left, none are.
   std::uint64_t keep_from = std::numeric_limits<std::int64_t>::max();
@@ -615,7 +633,10 @@ void SqliteStore::CheckHealth(Deadline /*deadline*/, HealthCallback done) {
   bool wake_writer = false;
   {
     std::lock_guard lock(mutex_);
-    if (!last_commit_.ok()) {
+    if (damaged_) {
+      health = Status::Unavailable(
+          "a read found the database file damaged: restore it from a backup, or move it away");
+    } else if (!last_commit_.ok()) {
       health = last_commit_;
       probe_wanted_ = true;
       wake_writer = std::exchange(writer_waiting_, false);
@@ -713,8 +734,12 @@ void SqliteStore::ReaderLoop() {
     }
     if (SteadyClock::now() >= read.deadline) {
       read.refuse(Status::Unavailable("the read waited past its deadline"));
-    } else {
-      read.job(*reader_);
+      continue;
+    }
+    read.job(*reader_);
+    if (reader_->saw_damage()) {
+      std::lock_guard lock(mutex_);
+      damaged_ = true;
     }
   }
 }

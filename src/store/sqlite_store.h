@@ -139,11 +139,12 @@ class SqliteStore final : public Store {
   void Increment(Hit hit, Deadline deadline, IncrementCallback done) override;
   void Get(std::string route, Deadline deadline, GetCallback done) override;
   void List(StatsQuery query, Deadline deadline, ListCallback done) override;
-  // At once, without touching the file: the failure of the last commit (kInsufficientSpace for
-  // a full disk), or kUnavailable when a commit has been running for over kCommitStallLimit;
-  // OK otherwise. After a failure the writer probes every kProbeInterval, so health turns OK
-  // again soon after the disk recovers. A probe writes one page: on a disk with a few KiB left
-  // it may fit where a batch does not, and health says OK while hits are refused.
+  // At once, without touching the file: kUnavailable once a read found the file damaged, the
+  // failure of the last commit (kInsufficientSpace for a full disk), or kUnavailable when a
+  // commit has been running for over kCommitStallLimit; OK otherwise. After a failure the writer
+  // probes every kProbeInterval, so health turns OK again soon after the disk recovers. A probe
+  // writes one page: on a disk with a few KiB left it may fit where a batch does not, and health
+  // says OK while hits are refused.
   void CheckHealth(Deadline deadline, HealthCallback done) override;
 
   // Stops taking hits, commits the counted ones and joins the threads. Idempotent.
@@ -283,6 +284,7 @@ class SqliteStore final : public Store {
   std::optional<std::chrono::steady_clock::time_point> commit_started_;
   std::size_t waiting_hits_ = 0;  // counted, not yet answered
   Status last_commit_;
+  bool damaged_ = false;  // a read found the file damaged: hits would meet it too
   bool probe_wanted_ = false;
   bool writer_waiting_ = false;
   bool closing_ = false;

@@ -368,6 +368,55 @@ TEST(SqliteStore, RefusesAnotherProgramsDatabaseAndLeavesItAsItWas) {
   EXPECT_EQ(Column(path, "PRAGMA user_version"), std::vector<std::string>{"0"});
 }
 
+// Overwrites every page of the file but the first (the header and the schema) with garbage.
+void DamagePages(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "r+b");
+  ASSERT_NE(file, nullptr);
+  std::fseek(file, 0, SEEK_END);
+  const long size = std::ftell(file);
+  const std::string garbage(4096, '\x5a');
+  for (long page = 4096; page + 4096 <= size; page += 4096) {
+    std::fseek(file, page, SEEK_SET);
+    std::fwrite(garbage.data(), 1, garbage.size(), file);
+  }
+  std::fclose(file);
+}
+
+// Seeds `path` with `routes` routes, closed (folded, checkpointed).
+void SeedRoutes(const std::string& path, int routes) {
+  ExecOrFail(path, "PRAGMA journal_mode = WAL");
+  auto store = OpenOrDie(path);
+  for (int i = 0; i < routes; ++i) {
+    ASSERT_TRUE(IncrementAndWait(*store, "/seed/" + std::to_string(i), kT0).ok());
+  }
+}
+
+// Regression: a damaged file was served; health said 200 while hits and listings failed.
+TEST(SqliteStore, RefusesADamagedFileAtOpen) {
+  TempDir dir;
+  std::string path = dir.path() + "/damaged.db";
+  SeedRoutes(path, 300);
+  DamagePages(path);
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("damaged"), std::string::npos)
+      << store.status().message();
+}
+
+TEST(SqliteStore, HealthFailsOnceAReadFindsTheFileDamaged) {
+  TempDir dir;
+  std::string path = dir.path() + "/damaged-later.db";
+  SeedRoutes(path, 300);
+  auto store = OpenOrDie(path);
+  ASSERT_TRUE(HealthNow(*store).ok());
+  DamagePages(path);  // behind the store's back, before its reader has read a page
+  EXPECT_EQ(ListNow(*store, StatsQuery{StatsOrder::kByRoute, "", 1000, {}}).status().code(),
+            StatusCode::kUnavailable);
+  Status health = HealthNow(*store);
+  EXPECT_EQ(health.code(), StatusCode::kUnavailable);
+  EXPECT_NE(health.message().find("damaged"), std::string::npos) << health.message();
+}
+
 TEST(SqliteStore, RefusesAFileThatIsNotADatabase) {
   TempDir dir;
   std::string path = dir.path() + "/not.db";

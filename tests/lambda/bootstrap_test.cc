@@ -17,6 +17,8 @@
 #include "tests/lambda/lambda_package.h"
 #include "tests/lambda/runtime_api_emulator.h"
 #include "tests/support/store_calls.h"
+#include "tests/support/test_ca.h"
+#include "tests/support/tls_proxy.h"
 
 namespace hitcounter::testing {
 namespace {
@@ -95,7 +97,9 @@ class BootstrapTest : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_TRUE(zip_->ok()) << "cannot unpack " << HITCOUNTER_LAMBDA_ZIP;
-    unsetenv("TABLE_NAME");  // the function's environment is only what the test gives
+    // The function's environment is only what the test gives (a child inherits this process's
+    // environment, and the inherited value wins): no table, and none of the host's CA settings.
+    for (const char* name : {"TABLE_NAME", "SSL_CERT_FILE", "SSL_CERT_DIR"}) unsetenv(name);
   }
 
   // The environment Lambda would give the function, pointing at `engine`'s table `table`.
@@ -121,7 +125,11 @@ class BootstrapTest : public ::testing::Test {
     }
     ASSERT_TRUE(created.ok()) << created.message();
     std::vector<std::string> env = FunctionEnvironment(engine, table_);
-    env.insert(env.end(), extra_env.begin(), extra_env.end());
+    for (const std::string& variable : extra_env) {  // replaces a variable of the same name
+      const std::string name = variable.substr(0, variable.find('=') + 1);
+      std::erase_if(env, [&name](const std::string& v) { return v.rfind(name, 0) == 0; });
+      env.push_back(variable);
+    }
     function_ = Launch(env);
     ASSERT_NE(function_, nullptr);
   }
@@ -424,6 +432,48 @@ TEST_F(BootstrapTest, DynamoDbLocalKilledUnderInvocationsIs503AndCountsExactlyOn
   KillAndRestartTheEngineUnderInvocations(Engine::kDynamoDbLocal);
 }
 
+// DynamoDB Local behind https: a TLS proxy with a certificate from a CA the test makes, trusted
+// through SSL_CERT_FILE as a custom endpoint's CA is. The function opens its connection, TLS
+// included, once it has asked for its first event and before any event comes; every invocation
+// then rides that one connection.
+TEST_F(BootstrapTest, OpensItsHttpsConnectionBeforeItsFirstEventAndEveryHitReusesIt) {
+  LocalDynamoDb* engine = SharedEngine(Engine::kDynamoDbLocal);
+  ASSERT_NE(engine, nullptr);
+  TestCa ca("hitcounter test CA");
+  TlsProxy proxy(ca.IssueServerCertificate("127.0.0.1"),
+                 static_cast<std::uint16_t>(engine->port()));
+  const std::string ca_file = zip_->dir() + "/test-ca.pem";
+  std::ofstream(ca_file) << ca.certificate_pem();
+  ASSERT_NO_FATAL_FAILURE(StartFunction(
+      *engine, {"AWS_ENDPOINT_URL_DYNAMODB=https://127.0.0.1:" + std::to_string(proxy.port()),
+                "SSL_CERT_FILE=" + ca_file}));
+  ASSERT_TRUE(emulator_.WaitForFirstNext(kAnswerWait).has_value());
+  EXPECT_TRUE(proxy.WaitForHandshakes(1, 10s)) << "no connection opened before an event came";
+  EXPECT_EQ(emulator_.next_requests(), 1u) << "the handshake came before any event was handed out";
+  for (int i = 1; i <= 3; ++i) ExpectHit(RestEvent("GET", "/tls"), "/tls", i);
+  EXPECT_EQ(Invoke(HttpApiEvent("GET", "/_health")).status, 200);
+  EXPECT_EQ(proxy.handshakes(), 1u) << "an invocation opened a connection of its own";
+}
+
+// The same endpoint with a certificate from a CA the function does not trust: no hit is counted
+// (the store's log line on stderr says why: aws/http_client_test.cc checks the message).
+TEST_F(BootstrapTest, RefusesAnHttpsEndpointSignedByAnUntrustedCa) {
+  LocalDynamoDb* engine = SharedEngine(Engine::kDynamoDbLocal);
+  ASSERT_NE(engine, nullptr);
+  TestCa ca("hitcounter test CA");
+  TestCa other("another test CA");
+  TlsProxy proxy(ca.IssueServerCertificate("127.0.0.1"),
+                 static_cast<std::uint16_t>(engine->port()));
+  const std::string ca_file = zip_->dir() + "/other-ca.pem";
+  std::ofstream(ca_file) << other.certificate_pem();
+  ASSERT_NO_FATAL_FAILURE(StartFunction(
+      *engine, {"AWS_ENDPOINT_URL_DYNAMODB=https://127.0.0.1:" + std::to_string(proxy.port()),
+                "SSL_CERT_FILE=" + ca_file}));
+  ExpectError(RestEvent("GET", "/untrusted"), 503, "store_unavailable");
+  EXPECT_EQ(proxy.handshakes(), 0u);
+  EXPECT_EQ(CountInTable("/untrusted"), 0);
+}
+
 TEST_F(BootstrapTest, MissingTableNameIsAnInitErrorAndANonZeroExit) {
   LocalDynamoDb* engine = SharedEngine(Engine::kDynalite);
   ASSERT_NE(engine, nullptr);
@@ -444,8 +494,8 @@ TEST_F(BootstrapTest, MissingTableNameIsAnInitErrorAndANonZeroExit) {
 TEST_F(BootstrapTest, BadSettingsAreAnInitError) {
   LocalDynamoDb* engine = SharedEngine(Engine::kDynalite);
   ASSERT_NE(engine, nullptr);
-  for (const char* bad :
-       {"TABLE_NAME=no spaces", "HITCOUNTER_RESERVED_PREFIX=stats", "AWS_REGION="}) {
+  for (const char* bad : {"TABLE_NAME=no spaces", "HITCOUNTER_RESERVED_PREFIX=stats",
+                          "AWS_REGION=", "HITCOUNTER_ADMIN_TOKEN_SHA256=not-a-digest"}) {
     RuntimeApiEmulator emulator;
     std::vector<std::string> env = FunctionEnvironment(*engine, "hits");
     env.front() = "AWS_LAMBDA_RUNTIME_API=" + emulator.address();

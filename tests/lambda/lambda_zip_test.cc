@@ -1,6 +1,9 @@
 // The package: what is in hitcounter-lambda.zip, and proof from its ELF that the bootstrap runs
-// on Amazon Linux 2023 (glibc 2.34): it needs only libc, libm and the loader, and no symbol
-// version newer than GLIBC_2.34 (nor libstdc++'s or libgcc_s's, which are linked in).
+// on Amazon Linux 2023 (glibc 2.34): it is built for the target machine, needs only libc, libm
+// and the loader, and no symbol version newer than GLIBC_2.34 (nor libstdc++'s or libgcc_s's,
+// which are linked in). Compiled twice: into hc_lambda_test for the native package, and into
+// hc_lambda_arm64_test for the arm64 one (cmake/lambda_arm64.cmake), each with its own zip,
+// machine and binutils.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -37,6 +40,18 @@ TEST(LambdaZipTest, HoldsOnlyAnExecutableBootstrapAtItsRoot) {
   const fs::perms perms = fs::status(zip.bootstrap()).permissions();
   EXPECT_NE(perms & fs::perms::owner_exec, fs::perms::none);
   EXPECT_NE(perms & fs::perms::others_exec, fs::perms::none);
+}
+
+TEST(LambdaZipTest, BootstrapIsBuiltForTheTargetMachine) {
+  UnpackedLambdaZip zip;
+  ASSERT_TRUE(zip.ok());
+  const std::string header =
+      CommandOutput(std::string(HITCOUNTER_READELF) + " -h '" + zip.bootstrap() + "'");
+  const std::regex machine(R"(Machine:\s+(.+))");
+  std::smatch found;
+  ASSERT_TRUE(std::regex_search(header, found, machine)) << header;
+  EXPECT_EQ(found[1].str(), HITCOUNTER_LAMBDA_MACHINE);
+  EXPECT_NE(header.find("ELF64"), std::string::npos) << header;
 }
 
 TEST(LambdaZipTest, IsAtMostThreeMegabytes) {

@@ -37,6 +37,16 @@ class RuntimeLoopTest : public ::testing::Test {
     log_ = open_memstream(&log_text_, &log_size_);
     LoopOptions options;
     options.log = log_;
+    options.asked_for_first_event = [this] {
+      std::lock_guard lock(mutex_);
+      asked_ += 1;
+      asked_before_first_event_ = deadlines_.empty();
+    };
+    options.before_first_event = [this] {
+      std::lock_guard lock(mutex_);
+      before_first_ += 1;
+      before_first_before_handling_ = deadlines_.empty();
+    };
     store_.OnIncrement([this](const Hit&, Deadline deadline) {
       std::lock_guard lock(mutex_);
       deadlines_.push_back(deadline);
@@ -73,7 +83,24 @@ class RuntimeLoopTest : public ::testing::Test {
   std::mutex mutex_;
   std::vector<Deadline> deadlines_;
   std::vector<std::string> trace_ids_;
+  int asked_ = 0;
+  bool asked_before_first_event_ = false;
+  int before_first_ = 0;
+  bool before_first_before_handling_ = false;
 };
+
+TEST_F(RuntimeLoopTest, SaysOnceThatItAskedForItsFirstEventBeforeAnyEventCame) {
+  ASSERT_TRUE(emulator_->WaitForFirstNext(10s).has_value());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(emulator_->InvokeAndWait(R"({"httpMethod":"GET","path":"/a"})").has_value());
+  }
+  std::lock_guard lock(mutex_);
+  EXPECT_EQ(asked_, 1) << "once, for the first GET /next only";
+  EXPECT_TRUE(asked_before_first_event_);
+  EXPECT_EQ(before_first_, 1) << "once, for the first event only";
+  EXPECT_TRUE(before_first_before_handling_);
+  EXPECT_EQ(deadlines_.size(), 3u);
+}
 
 TEST_F(RuntimeLoopTest, AnswersEachEventWithAProxyResponseOverOneConnection) {
   for (int i = 1; i <= 20; ++i) {

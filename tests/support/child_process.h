@@ -20,12 +20,17 @@ namespace hitcounter::testing {
 
 class ChildProcess {
  public:
+  // Where the child's stderr goes: inherited, so the child's errors show in the test log, or
+  // captured with its stdout (for tests that read its log lines).
+  enum class Stderr { kInherit, kCapture };
+
   // Starts argv[0] (a path, or a name looked up in PATH) with the current environment plus
-  // `extra_env` ("NAME=value"), in `cwd` when not empty. Stderr is inherited, so the child's
-  // errors show in the test log. Returns nullptr (and prints why) when it cannot start.
+  // `extra_env` ("NAME=value"), in `cwd` when not empty. Returns nullptr (and prints why) when
+  // it cannot start.
   static std::unique_ptr<ChildProcess> Start(const std::vector<std::string>& argv,
                                              const std::vector<std::string>& extra_env = {},
-                                             const std::string& cwd = "");
+                                             const std::string& cwd = "",
+                                             Stderr stderr_to = Stderr::kInherit);
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
@@ -37,7 +42,7 @@ class ChildProcess {
   std::optional<std::string> WaitForLine(const std::string& needle,
                                          std::chrono::milliseconds timeout);
 
-  // Everything the child wrote to stdout so far.
+  // Everything the child wrote to stdout (and captured stderr) so far.
   std::string Output();
 
   // Sends `signal` to the child.

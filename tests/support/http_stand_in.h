@@ -1,7 +1,8 @@
 // Stand-in servers for tests, on 127.0.0.1 with a port the kernel picks, started and stopped by
 // the test that owns them:
-//   - HttpStandIn: an HTTP/1.1 server (plain, or TLS with the localhost certificate) answering
-//     every request with what the test's handler says; keep-alive.
+//   - HttpStandIn: an HTTP/1.1 server answering every request with what the test's handler
+//     says; keep-alive. For https, put a TlsProxy (tls_proxy.h) with a TestCa's certificate
+//     (test_ca.h) in front of it.
 //   - ProxyStandIn: an HTTP proxy: CONNECT tunnels and absolute-form requests, to 127.0.0.1
 //     only, recording what it read itself (never what passed through a tunnel).
 // Each runs one I/O thread of its own. Handlers run there, one at a time; what they share with
@@ -16,11 +17,9 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <cctype>
 #include <functional>
 #include <memory>
@@ -30,8 +29,6 @@
 #include <string_view>
 #include <thread>
 #include <vector>
-
-#include "tests/support/localhost_tls.h"
 
 namespace hitcounter::testing {
 
@@ -90,13 +87,7 @@ class HttpStandIn {
  public:
   using Handler = std::function<StandInResponse(const StandInRequest&)>;
 
-  explicit HttpStandIn(Handler handler, bool tls = false)
-      : handler_(std::move(handler)), tls_(tls) {
-    if (tls_) {
-      tls_context_.use_certificate_chain(asio::buffer(std::string_view(kLocalhostCert)));
-      tls_context_.use_private_key(asio::buffer(std::string_view(kLocalhostKey)),
-                                   asio::ssl::context::pem);
-    }
+  explicit HttpStandIn(Handler handler) : handler_(std::move(handler)) {
     Accept();
     thread_ = std::thread([this] { io_.run(); });
   }
@@ -108,20 +99,13 @@ class HttpStandIn {
   HttpStandIn& operator=(const HttpStandIn&) = delete;
 
   std::uint16_t port() const { return port_; }
-  // "http://127.0.0.1:PORT", or "https://localhost:PORT" (the certificate's name) with TLS.
-  std::string url() const {
-    return tls_ ? "https://localhost:" + std::to_string(port_)
-                : "http://127.0.0.1:" + std::to_string(port_);
-  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   std::size_t requests() const { return requests_.load(); }
   std::size_t connections() const { return connections_.load(); }
 
  private:
-  template <typename Stream>
-  struct Session : std::enable_shared_from_this<Session<Stream>> {
-    template <typename... Args>
-    explicit Session(HttpStandIn& server, Args&&... args)
-        : owner(server), stream(std::forward<Args>(args)...) {}
+  struct Session : std::enable_shared_from_this<Session> {
+    Session(HttpStandIn& server, tcp::socket socket) : owner(server), stream(std::move(socket)) {}
 
     void Read() {
       parser.emplace();
@@ -149,7 +133,7 @@ class HttpStandIn {
     }
 
     HttpStandIn& owner;
-    Stream stream;
+    tcp::socket stream;
     beast::flat_buffer buffer;
     std::optional<http::request_parser<http::string_body>> parser;
     std::optional<http::response<http::string_body>> response;
@@ -159,23 +143,13 @@ class HttpStandIn {
     acceptor_.async_accept([this](ErrorCode error, tcp::socket socket) {
       if (error) return;
       ++connections_;
-      if (tls_) {
-        auto session = std::make_shared<Session<beast::ssl_stream<tcp::socket>>>(
-            *this, std::move(socket), tls_context_);
-        session->stream.async_handshake(asio::ssl::stream_base::server, [session](ErrorCode e) {
-          if (!e) session->Read();
-        });
-      } else {
-        std::make_shared<Session<tcp::socket>>(*this, std::move(socket))->Read();
-      }
+      std::make_shared<Session>(*this, std::move(socket))->Read();
       Accept();
     });
   }
 
   Handler handler_;
-  const bool tls_;
   asio::io_context io_{1};
-  asio::ssl::context tls_context_{asio::ssl::context::tls_server};
   tcp::acceptor acceptor_{io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
   const std::uint16_t port_ = acceptor_.local_endpoint().port();
   std::atomic<std::size_t> requests_{0};

@@ -14,7 +14,9 @@ class ServerProcess {
  public:
   // Starts `hitcounter serve --listen 127.0.0.1:0 --store STORE EXTRA...` and waits until it
   // listens. port() is 0 when it did not start (its stderr is in the test log).
-  explicit ServerProcess(const std::string& store, const std::vector<std::string>& extra_args = {});
+  // With `stderr_to` kCapture, its stderr (the error log) is read with its stdout.
+  explicit ServerProcess(const std::string& store, const std::vector<std::string>& extra_args = {},
+                         ChildProcess::Stderr stderr_to = ChildProcess::Stderr::kInherit);
 
   int port() const { return port_; }
   ChildProcess& process() { return *process_; }

@@ -1,0 +1,158 @@
+// What the error paths show a client and what they write to the logs: no internals in answers,
+// no credentials in logs, every 5xx logged within a bound, lengths that match bodies.
+#include <rapidjson/document.h>
+
+#include <sstream>
+#include <thread>
+
+#include "tests/blackbox/fixture.h"
+#include "tests/support/raw_connection.h"
+
+namespace hitcounter::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class LogsTest : public BlackBoxTest {
+ protected:
+  void SetUp() override {
+    BlackBoxTest::SetUp();
+    if (External()) GTEST_SKIP() << "reads the server's logs";
+  }
+
+  // A server on this test's store with `flags`, its stderr captured with its stdout.
+  void RestartWith(const std::vector<std::string>& flags, std::string store = "") {
+    std::vector<std::string> args = ServerArgs();
+    args.insert(args.end(), flags.begin(), flags.end());
+    server_.reset();
+    server_ = std::make_unique<ServerProcess>(store.empty() ? store_ : store, args,
+                                              ChildProcess::Stderr::kCapture);
+    ASSERT_NE(server_->port(), 0);
+    port_ = server_->port();
+    client_ = std::make_unique<HttpClient>(host_, port_);
+  }
+
+  // The JSON lines of the server's output, parsed; a line that is not JSON fails the test.
+  std::vector<rapidjson::Document> JsonLines() {
+    std::vector<rapidjson::Document> lines;
+    std::istringstream output(server_->process().Output());
+    for (std::string line; std::getline(output, line);) {
+      if (line.empty() || line.front() != '{') continue;
+      rapidjson::Document doc;
+      doc.Parse(line.c_str());
+      EXPECT_FALSE(doc.HasParseError()) << "not JSON: " << line;
+      if (!doc.HasParseError()) lines.push_back(std::move(doc));
+    }
+    return lines;
+  }
+
+  // The log lines of 5xx answers with `status`.
+  int ErrorLines(int status) {
+    int found = 0;
+    for (const auto& line : JsonLines()) {
+      if (line.HasMember("status") && line["status"].GetInt() == status &&
+          std::string_view(line["level"].GetString()) == "error") {
+        ++found;
+      }
+    }
+    return found;
+  }
+};
+
+// Regression: with an AccessDenied, DynamoDB's text (account, role, table, region) reached
+// anonymous clients in the 503's body.
+TEST_F(LogsTest, AStoreFailureShowsTheClientNoInternalsAndLogsThemUnderItsRequestId) {
+  if (StoreUnderTest() == StoreKind::kSqlite) GTEST_SKIP() << "a missing DynamoDB table";
+  const std::string table = "never-created-" + std::to_string(std::rand());
+  ASSERT_NO_FATAL_FAILURE(RestartWith({}, "dynamodb:" + table));
+  HttpReply reply = client_->Get(Route());
+  ASSERT_EQ(reply.status, 503) << reply.body;
+  rapidjson::Document body = Json(reply);
+  EXPECT_STREQ(body["error"].GetString(), "store_unavailable");
+  for (const std::string& secret : {table, std::string("127.0.0.1"), std::string("Resource")}) {
+    EXPECT_EQ(reply.body.find(secret), std::string::npos) << reply.body;
+  }
+  const std::string request_id = body["requestId"].GetString();
+  bool logged = false;
+  for (const auto& line : JsonLines()) {
+    if (line.HasMember("requestId") && line["requestId"].GetString() == request_id) {
+      logged = true;
+      EXPECT_EQ(line["status"].GetInt(), 503);
+      EXPECT_NE(std::string(line["detail"].GetString()).find(table), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(logged) << server_->process().Output();
+}
+
+// Regression: the access log wrote the target as sent, user-info included, and a raw byte that
+// is not UTF-8 made its line invalid JSON.
+TEST_F(LogsTest, TheAccessLogNamesTheRouteNeverUserInfoOrQueryAndStaysJson) {
+  ASSERT_NO_FATAL_FAILURE(RestartWith({"--access-log"}));
+  const std::string route = Route("/leak");
+  SendRaw(port_, "GET http://admin:s3cret@h" + route + "?token=abc HTTP/1.1\r\nHost: h\r\n\r\n");
+  SendRaw(port_, "GET /bad\xff\xfe HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_TRUE(server_->process().WaitForLine("\"status\":400", seconds(10)));
+  const std::string output = server_->process().Output();
+  for (const char* secret : {"s3cret", "admin", "token", "abc"}) {
+    EXPECT_EQ(output.find(secret), std::string::npos) << secret << " in " << output;
+  }
+  bool hit_logged = false;
+  for (const auto& line : JsonLines()) {
+    if (!line.HasMember("route")) continue;
+    if (line["route"].GetString() == route) {
+      hit_logged = true;
+      EXPECT_EQ(line["status"].GetInt(), 200);
+      EXPECT_STREQ(line["client"].GetString(), "127.0.0.1");
+    }
+  }
+  EXPECT_TRUE(hit_logged) << output;
+}
+
+// Regression: the connection limit's 503 declared Content-Length: 78 for an 82-byte body.
+TEST_F(LogsTest, TheConnectionLimitAnswers503WithTheLengthOfItsBodyAndLogsIt) {
+  ASSERT_NO_FATAL_FAILURE(RestartWith({"--max-connections", "1"}));
+  RawConnection holder(port_);
+  ASSERT_TRUE(holder.Send("OPTIONS /x HTTP/1.1\r\nHost: h\r\n\r\n"));
+  holder.ReadResponses(1);  // the one connection allowed is open and served
+  RawConnection refused(port_);
+  ASSERT_TRUE(refused.WaitForClose(seconds(5)));
+  std::vector<RawResponse> responses = ParseResponses(refused.received());
+  ASSERT_EQ(responses.size(), 1u) << refused.received();
+  EXPECT_EQ(responses[0].status, 503);
+  EXPECT_EQ(responses[0].headers["content-length"], std::to_string(responses[0].body.size()));
+  EXPECT_NE(responses[0].body.find("\"too_many_connections\""), std::string::npos);
+  EXPECT_TRUE(server_->process().WaitForLine("too_many_connections", seconds(5)));
+}
+
+// Regression: 501 and 505 were not logged although every 5xx is said to be.
+TEST_F(LogsTest, RefusalsOfHttpItDoesNotSpeakAreLogged) {
+  ASSERT_NO_FATAL_FAILURE(RestartWith({}));
+  SendRaw(port_, "GET / HTTP/2.0\r\nHost: h\r\n\r\n");
+  SendRaw(port_, std::string(40, 'M') + " / HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_TRUE(server_->process().WaitForLine("\"status\":501", seconds(5)));
+  EXPECT_EQ(ErrorLines(505), 1);
+  EXPECT_EQ(ErrorLines(501), 1);
+}
+
+TEST_F(LogsTest, AFloodOfServerErrorsIsLoggedWithinTheBoundAndWhatIsLeftOutIsCounted) {
+  ASSERT_NO_FATAL_FAILURE(RestartWith({}));
+  constexpr int kFlood = 400;
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < kFlood; ++i) SendRaw(port_, "GET / HTTP/2.0\r\nHost: h\r\n\r\n");
+  const auto took = std::chrono::duration_cast<seconds>(std::chrono::steady_clock::now() - started);
+  std::this_thread::sleep_for(milliseconds(1100));
+  SendRaw(port_, "GET / HTTP/2.0\r\nHost: h\r\n\r\n");  // the next second's first line
+  ASSERT_TRUE(server_->process().WaitForLine("linesLeftOut", seconds(5)));
+  int logged = 0, left_out = 0;
+  for (const auto& line : JsonLines()) {
+    if (!line.HasMember("status") || line["status"].GetInt() != 505) continue;
+    ++logged;
+    if (line.HasMember("linesLeftOut")) left_out += line["linesLeftOut"].GetInt();
+  }
+  EXPECT_LE(logged, 100 * (took.count() + 2)) << "lines in " << took.count() << " s";
+  EXPECT_EQ(logged + left_out, kFlood + 1);
+}
+
+}  // namespace
+}  // namespace hitcounter::testing
