@@ -258,10 +258,14 @@ function readLogRetention(config: pulumi.Config): number {
     return days;
 }
 
+// The function's rule (hitcounter's ValidateReservedPrefix), checked at preview rather than at
+// the function's init: "/_", or whole segments ending in "/" (and then nothing or "_").
+const kReservedPrefix = /^\/(?:_|(?:[^/\s%]*[^/\s%.][^/\s%]*\/)+_?)$/;
+
 function readReservedPrefix(config: pulumi.Config): string | undefined {
     const prefix = config.get("reservedPrefix");
-    if (prefix !== undefined && (!prefix.startsWith("/") || prefix.length < 2 || /\s/.test(prefix))) {
-        fail(`reservedPrefix must start with "/", have at least one more character and no spaces, got "${prefix}"`);
+    if (prefix !== undefined && !kReservedPrefix.test(prefix)) {
+        fail(`reservedPrefix must be "/_" or whole segments ending in "/" (e.g. "/admin/", or "/admin/_"), got "${prefix}"`);
     }
     return prefix;
 }

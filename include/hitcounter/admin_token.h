@@ -30,6 +30,11 @@ inline constexpr std::string_view kAdminChallenge = R"(Basic realm="hitcounter",
 // A SHA-256 digest written in hex: 32 bytes, two digits each.
 inline constexpr std::size_t kSha256HexDigits = 64;
 
+// OK when `token` can be presented both ways: kInvalidArgument when it starts or ends with a
+// space or tab (a Bearer header's value loses them, a Basic password keeps them: the token
+// would work one way only) or holds a control character (no header can carry it).
+Status ValidateAdminToken(std::string_view token);
+
 class AdminToken {
  public:
   // `token` empty: no token is required and every request is accepted.

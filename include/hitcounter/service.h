@@ -68,10 +68,21 @@ struct Response {
 inline constexpr std::size_t kDefaultStatsLimit = 100;
 inline constexpr std::size_t kMaxStatsLimit = 1000;
 
+// The default reserved prefix: the endpoints are /_stats, /_health, ...
+inline constexpr std::string_view kDefaultReservedPrefix = "/_";
+
+// OK when `prefix` can be a reserved prefix: the default "/_", or one or more whole segments
+// ending in '/' ("/admin/" reserves /admin/stats, /admin/health, ... and leaves /admin and
+// /administrator to count), spelled as a normalised route is (route.h: no empty, "." or ".."
+// segment, no escape but %2F and %25). kInvalidArgument otherwise, with a sentence that suggests
+// the fix ("/" would reserve every path; "/admin" lacks its closing slash).
+Status ValidateReservedPrefix(std::string_view prefix);
+
 struct ServiceOptions {
   // Paths under this prefix are hitcounter's own endpoints and never count: {prefix}stats,
   // {prefix}health. Any other path under it is 404. Change it for APIs whose routes use "/_".
-  std::string reserved_prefix = "/_";
+  // Must pass ValidateReservedPrefix.
+  std::string reserved_prefix{kDefaultReservedPrefix};
 
   // When set, {prefix}stats, {prefix}dashboard and {prefix}metrics answer 401 unless the
   // request presents this token (see core/admin_token.h); {prefix}health stays open for load

@@ -27,7 +27,7 @@ describe("a deployment configured away from every default", () => {
             throttleRateLimit: "50",
             throttleBurstLimit: "100",
             tableName: "my-hits",
-            reservedPrefix: "/__",
+            reservedPrefix: "/hc/",
             rateLimit: "100/1m",
             rateLimitRules: "/login 5/1m; /static/ unlimited",
             maxRoutes: "5000",
@@ -71,7 +71,7 @@ describe("a deployment configured away from every default", () => {
     it("passes every configured service setting to the function's environment, the token as its SHA-256", () => {
         assert.deepEqual(reveal(run.one(kFunction).inputs.environment).variables, {
             TABLE_NAME: "my-hits",
-            HITCOUNTER_RESERVED_PREFIX: "/__",
+            HITCOUNTER_RESERVED_PREFIX: "/hc/",
             HITCOUNTER_RATE_LIMIT: "100/1m",
             HITCOUNTER_RATE_LIMIT_RULES: "/login 5/1m; /static/ unlimited",
             HITCOUNTER_MAX_ROUTES: "5000",
@@ -156,8 +156,8 @@ describe("a deployment configured away from every default", () => {
         const base = `https://${api.id}.execute-api.${kRegion}.amazonaws.com/v1/`;
         assert.equal(run.outputs.url, base);
         // The stats endpoint and the dashboard follow the reserved prefix.
-        assert.equal(run.outputs.statsUrl, `${base}__stats`);
-        assert.equal(run.outputs.dashboardUrl, `${base}__dashboard`);
+        assert.equal(run.outputs.statsUrl, `${base}hc/stats`);
+        assert.equal(run.outputs.dashboardUrl, `${base}hc/dashboard`);
     });
 
     it("throttles every method at the configured rate and burst", () => {

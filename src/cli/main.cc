@@ -1,6 +1,4 @@
 // The hitcounter command: `hitcounter serve` and friends.
-#include <malloc.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
@@ -9,18 +7,7 @@
 #include "cli/serve.h"
 #include "cli/stats.h"
 
-namespace {
-
-// glibc trims the top of the heap whenever more than 128 KiB is free, and SQLite's RETURNING
-// upsert allocates and frees ~166 KB per execution: every hit paid for an sbrk round trip
-// (measured ~4x slower batches). Keeping up to this much free memory avoids that.
-constexpr int kMallocTrimThreshold = 64 * 1024 * 1024;
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  mallopt(M_TRIM_THRESHOLD, kMallocTrimThreshold);
-
   CLI::App app{"hitcounter: counts hits per API route", "hitcounter"};
   app.set_version_flag("--version", std::string("hitcounter ") + HITCOUNTER_VERSION);
   app.require_subcommand(1);

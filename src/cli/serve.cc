@@ -103,7 +103,8 @@ void AddServeFlags(CLI::App& command, ServeFlags& flags) {
       ->envname("HITCOUNTER_RESERVED_PREFIX")
       ->capture_default_str()
       ->check([](const std::string& value) {
-        return !value.empty() && value.front() == '/' ? "" : "must start with '/'";
+        Status valid = ValidateReservedPrefix(value);
+        return valid.ok() ? std::string() : valid.message();
       });
   command.add_option("--max-connections", flags.max_connections, "Connections open at once")
       ->envname("HITCOUNTER_MAX_CONNECTIONS")
@@ -132,7 +133,11 @@ void AddServeFlags(CLI::App& command, ServeFlags& flags) {
       .add_option("--admin-token", flags.admin_token,
                   "Token that /_stats, /_dashboard and /_metrics require (Bearer, or the "
                   "password of HTTP Basic); default: none, they are open")
-      ->envname("HITCOUNTER_ADMIN_TOKEN");
+      ->envname("HITCOUNTER_ADMIN_TOKEN")
+      ->check([](const std::string& value) {
+        Status valid = ValidateAdminToken(value);
+        return valid.ok() ? std::string() : valid.message();
+      });
 }
 
 int Serve(const ServeFlags& flags) {

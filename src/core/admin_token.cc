@@ -52,6 +52,23 @@ int Base64Value(char c) {
 
 }  // namespace
 
+Status ValidateAdminToken(std::string_view token) {
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  if (!token.empty() && (blank(token.front()) || blank(token.back()))) {
+    return Status::InvalidArgument(
+        "the admin token starts or ends with a space or tab, which a Bearer header drops: "
+        "remove them");
+  }
+  for (char c : token) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\t') || byte == 0x7F) {
+      return Status::InvalidArgument(
+          "the admin token holds a control character, which no header can carry");
+    }
+  }
+  return Status::Ok();
+}
+
 // SHA-256 of the empty string, written out: comparing with it at start-up must not cost
 // OpenSSL's first digest (loading its provider, ~0.4 ms of a Lambda cold start).
 constexpr Digest kEmptySha256 = {0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4,

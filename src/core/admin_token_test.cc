@@ -126,5 +126,15 @@ TEST(AdminTokenTest, DecodesStandardBase64WithOrWithoutPadding) {
   EXPECT_EQ(DecodeBase64("Zm-_"), std::nullopt);
 }
 
+// Regression: a token with a leading or trailing space matched through Basic, never through
+// Bearer (whose value is trimmed).
+TEST(ValidateAdminToken, RefusesATokenThatOnlyOneWayOfPresentingItCouldCarry) {
+  EXPECT_TRUE(ValidateAdminToken("s3cret-token").ok());
+  EXPECT_TRUE(ValidateAdminToken("inner space ok").ok());
+  for (const char* bad : {" lead", "trail ", "\ttab", "tab\t", "ctl\x01char", "del\x7f"}) {
+    EXPECT_EQ(ValidateAdminToken(bad).code(), StatusCode::kInvalidArgument) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace hitcounter

@@ -152,6 +152,38 @@ std::string_view QueryOf(std::string_view target) {
 
 }  // namespace
 
+Status ValidateReservedPrefix(std::string_view prefix) {
+  const std::string quoted = "\"" + std::string(prefix) + "\"";
+  auto refuse = [&quoted](std::string_view why, std::string_view suggestion) {
+    return Status::InvalidArgument("the reserved prefix " + quoted + " " + std::string(why) +
+                                   ": use " + std::string(suggestion) + " (or /_, the default)");
+  };
+  if (prefix.empty() || prefix.front() != '/') {
+    return refuse("must start with '/'", "/" + std::string(prefix));
+  }
+  // Whole segments and a closing '/', then nothing, or the '_' that starts every endpoint's
+  // name in the default's form ("/_stats", "/prod/_stats").
+  const std::string_view segments =
+      prefix.substr(0, prefix.ends_with("/_") ? prefix.size() - 1 : prefix.size());
+  if (!segments.ends_with('/')) {
+    return refuse("must end with '/' (or \"/_\"), so that it takes whole segments: it would take " +
+                      std::string(prefix) + "istrator too and put the endpoints at " +
+                      std::string(prefix) + "stats",
+                  std::string(prefix) + "/");
+  }
+  if (segments == "/" && segments == prefix) {
+    return refuse("would reserve every path and count nothing", "/admin/");
+  }
+  const std::string_view path = segments.substr(0, segments.size() - 1);
+  if (path.empty()) return Status::Ok();  // "/_"
+  Result<std::string> normal = NormalizeRoute(path);
+  if (!normal.ok() || *normal != path || *normal == "/") {
+    return refuse("is not spelled as a route is (no empty, . or .. segment, no escape)",
+                  normal.ok() && *normal != "/" ? *normal + "/" : "/admin/");
+  }
+  return Status::Ok();
+}
+
 Response MakeErrorResponse(int status, std::string_view error, std::string_view message) {
   Response response = JsonResponse(status, ErrorJson(error, message));
   response.error = error;

@@ -164,6 +164,26 @@ TEST_F(ServiceTest, UnknownPathsUnderTheReservedPrefixAre404AndNeverCount) {
   EXPECT_EQ(Json(Call("GET", "/_stats"))["routes"].Size(), 0u);
 }
 
+// Regression: "/" was accepted and then nothing counted; "/a//b/" made the endpoints
+// unreachable; "/admin" put them at /adminstats and took /administrator too.
+TEST(ReservedPrefixTest, WholeSegmentsOrTheDefaultFormAreTheOnlyPrefixes) {
+  for (const char* good : {"/_", "/admin/", "/.hc/", "/prod/_", "/a/b/", "/caf\xc3\xa9/"}) {
+    EXPECT_TRUE(ValidateReservedPrefix(good).ok()) << good;
+  }
+  struct Bad {
+    const char* prefix;
+    const char* suggestion;
+  };
+  for (Bad bad : {Bad{"/", "/admin/"}, Bad{"/admin", "/admin/"}, Bad{"/a//b/", "/a/b/"},
+                  Bad{"/a/./b/", "/a/b/"}, Bad{"admin/", "/admin/"}, Bad{"", "/"},
+                  Bad{"/%zz/", "/admin/"}, Bad{"/x/../", "/admin/"}}) {
+    Status status = ValidateReservedPrefix(bad.prefix);
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << bad.prefix;
+    EXPECT_NE(status.message().find(std::string("use ") + bad.suggestion), std::string::npos)
+        << bad.prefix << ": " << status.message();
+  }
+}
+
 TEST_F(ServiceTest, TheReservedPrefixCanBeMoved) {
   ServiceOptions options;
   options.reserved_prefix = "/.hc/";

@@ -1,5 +1,7 @@
 #include "lambda/function_settings.h"
 
+#include <cstdlib>
+
 #include <charconv>
 
 namespace hitcounter::lambda {
@@ -33,6 +35,9 @@ Status ReadAdminToken(const aws::Environment& env, ServiceOptions& service) {
         "HITCOUNTER_ADMIN_TOKEN and HITCOUNTER_ADMIN_TOKEN_SHA256 are both set: set only one");
   }
   if (digest.empty()) {
+    if (Status valid = ValidateAdminToken(token); !valid.ok()) {
+      return Status::InvalidArgument("HITCOUNTER_ADMIN_TOKEN: " + valid.message());
+    }
     service.admin_token = std::move(token);
     return Status::Ok();
   }
@@ -56,11 +61,21 @@ Result<FunctionSettings> FunctionSettingsFromEnv(const aws::Environment& env) {
   if (!store.ok()) return store.status();
   FunctionSettings settings{std::move(store).value(), {}};
   settings.store.workers = 0;
+  settings.store.listing_cache_ttl = std::chrono::seconds(kFunctionListingCacheSeconds);
+  if (std::string cache = Get(env, "HITCOUNTER_LISTING_CACHE_SECONDS"); !cache.empty()) {
+    char* end = nullptr;
+    const long seconds = std::strtol(cache.c_str(), &end, 10);
+    if (*end != '\0' || seconds < 0 || seconds > kMaxListingCacheSeconds) {
+      return Status::InvalidArgument("HITCOUNTER_LISTING_CACHE_SECONDS must be 0 to " +
+                                     std::to_string(kMaxListingCacheSeconds) + ", got \"" + cache +
+                                     "\"");
+    }
+    settings.store.listing_cache_ttl = std::chrono::seconds(seconds);
+  }
   std::string prefix = Get(env, "HITCOUNTER_RESERVED_PREFIX");
   if (!prefix.empty()) {
-    if (prefix.front() != '/') {
-      return Status::InvalidArgument("HITCOUNTER_RESERVED_PREFIX must start with '/', got \"" +
-                                     prefix + "\"");
+    if (Status valid = ValidateReservedPrefix(prefix); !valid.ok()) {
+      return Status::InvalidArgument("HITCOUNTER_RESERVED_PREFIX: " + valid.message());
     }
     settings.service.reserved_prefix = std::move(prefix);
   }

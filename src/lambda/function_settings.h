@@ -15,6 +15,8 @@
 //                               of the two may be set)
 //   HITCOUNTER_MAX_ROUTES       the most distinct routes counted (optional, default
 //                               kDefaultMaxRoutes; 0: no bound)
+//   HITCOUNTER_LISTING_CACHE_SECONDS  how long an instance answers a listing from its last scan
+//                               (optional, default kFunctionListingCacheSeconds; 0: always scan)
 //
 // {prefix}metrics answers 404 in the function: each instance would report only its own few
 // requests, and CloudWatch already has the function's invocations, errors and duration.
@@ -29,6 +31,12 @@
 #include "store/dynamodb_store.h"
 
 namespace hitcounter::lambda {
+
+// A function instance answers a repeated listing from its last scan for this long: the
+// dashboard asks every 5 s, and a scan reads the whole table (~2,500 read units at 100,000
+// routes). Listings may so lag by this much, as they may anyway across instances.
+inline constexpr int kFunctionListingCacheSeconds = 3;
+inline constexpr int kMaxListingCacheSeconds = 3'600;
 
 struct FunctionSettings {
   DynamoDbSettings store;  // inline (workers = 0): the function serves one event at a time

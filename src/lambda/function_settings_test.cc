@@ -122,6 +122,21 @@ TEST(FunctionSettingsTest, TheMostRoutesDefaultsToTheBoundAndZeroLiftsIt) {
   }
 }
 
+TEST(FunctionSettingsTest, ListingsAreCachedForThreeSecondsUnlessSetOtherwise) {
+  aws::Environment env = LambdaEnvironment();
+  EXPECT_EQ(FunctionSettingsFromEnv(env)->store.listing_cache_ttl,
+            std::chrono::seconds(kFunctionListingCacheSeconds));
+  env["HITCOUNTER_LISTING_CACHE_SECONDS"] = "0";
+  EXPECT_EQ(FunctionSettingsFromEnv(env)->store.listing_cache_ttl.count(), 0);
+  env["HITCOUNTER_LISTING_CACHE_SECONDS"] = "60";
+  EXPECT_EQ(FunctionSettingsFromEnv(env)->store.listing_cache_ttl, std::chrono::seconds(60));
+  for (const char* bad : {"-1", "soon", "3s", "3601"}) {
+    env["HITCOUNTER_LISTING_CACHE_SECONDS"] = bad;
+    Status status = FunctionSettingsFromEnv(env).status();
+    EXPECT_NE(status.message().find("HITCOUNTER_LISTING_CACHE_SECONDS"), std::string::npos) << bad;
+  }
+}
+
 TEST(FunctionSettingsTest, AMissingOrBadTableNameIsRefusedByName) {
   aws::Environment env = LambdaEnvironment();
   env.erase("TABLE_NAME");
@@ -137,6 +152,18 @@ TEST(FunctionSettingsTest, MissingRegionIsRefused) {
   env.erase("AWS_REGION");
   env["AWS_CONFIG_FILE"] = "/nonexistent/config";
   EXPECT_EQ(FunctionSettingsFromEnv(env).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(FunctionSettingsTest, AnAdminTokenWithSpacesAroundItStopsInit) {
+  aws::Environment env = {{"TABLE_NAME", "hits"},
+                          {"AWS_REGION", "eu-west-1"},
+                          {"AWS_ACCESS_KEY_ID", "AKID"},
+                          {"AWS_SECRET_ACCESS_KEY", "secret"},
+                          {"HITCOUNTER_ADMIN_TOKEN", " padded "}};
+  Result<FunctionSettings> settings = FunctionSettingsFromEnv(env);
+  ASSERT_FALSE(settings.ok());
+  EXPECT_NE(settings.status().message().find("HITCOUNTER_ADMIN_TOKEN"), std::string::npos);
+  EXPECT_EQ(settings.status().message().find("padded"), std::string::npos) << "a secret";
 }
 
 }  // namespace

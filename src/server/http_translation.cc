@@ -1,5 +1,6 @@
 #include "server/http_translation.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <iterator>
 #include <string>
@@ -55,6 +56,55 @@ bool VersionTooNew(std::string_view received) {
          version[7] == '.' && version[8] >= '0' && version[8] <= '9';
 }
 
+bool IsHexDigit(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// RFC 3986's unreserved and sub-delims characters: what a reg-name may hold besides escapes.
+bool IsRegNameChar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("-._~!$&'()*+,;=").find(c) != std::string_view::npos;
+}
+
+// Host = uri-host [ ":" port ] (RFC 9110 section 7.2, RFC 3986 section 3.2.2): an IP-literal in
+// brackets, or a reg-name (an IPv4 address is one too) of unreserved characters, sub-delims
+// and %XX escapes; an empty host is allowed.
+bool IsValidHost(std::string_view host) {
+  std::string_view name = host;
+  std::string_view port;
+  if (!host.empty() && host.front() == '[') {
+    const std::size_t close = host.find(']');
+    if (close == std::string_view::npos) return false;
+    const std::string_view literal = host.substr(1, close - 1);
+    if (literal.empty() || !std::all_of(literal.begin(), literal.end(), [](char c) {
+          return IsHexDigit(c) || c == ':' || c == '.' || IsRegNameChar(c);
+        })) {
+      return false;
+    }
+    const std::string_view rest = host.substr(close + 1);
+    if (!rest.empty() && rest.front() != ':') return false;
+    name = {};
+    port = rest.empty() ? rest : rest.substr(1);
+  } else if (const std::size_t colon = host.rfind(':'); colon != std::string_view::npos) {
+    name = host.substr(0, colon);
+    port = host.substr(colon + 1);
+  }
+  if (!std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return false;
+  }
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (name[i] == '%') {
+      if (i + 2 >= name.size() || !IsHexDigit(name[i + 1]) || !IsHexDigit(name[i + 2])) {
+        return false;
+      }
+      i += 2;
+    } else if (!IsRegNameChar(name[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 void ApplyLimits(RequestParser& parser) {
@@ -73,6 +123,9 @@ std::optional<Response> RefuseHeader(const http::request_header<>& header, bool 
     return BadRequest("an HTTP/1.1 request needs a Host header");
   }
   if (host_count > 1) return BadRequest("a request has at most one Host header");
+  if (host_count == 1 && !IsValidHost(hosts.first->value())) {
+    return BadRequest("the Host header is not a host name, an IP address, or either with a port");
+  }
   const auto lengths = header.equal_range(http::field::content_length);
   if (std::distance(lengths.first, lengths.second) > 1 ||
       (lengths.first != lengths.second &&

@@ -28,7 +28,7 @@ void ApplyLimits(RequestParser& parser);
 // reader could take differently from another (a proxy in front of us) is how requests are
 // smuggled, so whatever is ambiguous is refused rather than guessed: 414 for a target over
 // kMaxTargetBytes, 501 for a method over kMaxMethodBytes or a coding other than chunked, 400
-// for a missing (HTTP/1.1) or repeated Host, more than one Content-Length or value, a
+// for a missing (HTTP/1.1), repeated or malformed Host, more than one Content-Length or value, a
 // Transfer-Encoding in HTTP/1.0 or one whose last coding is not chunked; 431 when the header
 // block took more than kMaxHeaderBytes (`header_bytes`: what the parser consumed for it, request
 // line and blank line included). Beast's own header limit depends on how the bytes arrived: a

@@ -53,6 +53,26 @@ TEST(HttpTranslationTest, AHeaderBlockOverItsLimitIs431HoweverItArrived) {
   EXPECT_EQ(refusal->status, 431);
 }
 
+// Regression: "Host: a b@c/d" was served.
+TEST(HttpTranslationTest, AHostThatIsNoHostIs400) {
+  for (const char* host :
+       {"a b@c/d", "h/x", "user@h", "h:80x", "[::1", "[::1]x", "h%zz", "\"h\""}) {
+    Parsed parsed;
+    Parse(std::string("GET /a HTTP/1.1\r\nHost: ") + host + "\r\n\r\n", parsed);
+    ASSERT_FALSE(parsed.ec) << host;
+    std::optional<Response> refusal =
+        RefuseHeader(parsed.parser.get(), parsed.parser.chunked(), parsed.used);
+    ASSERT_TRUE(refusal.has_value()) << host;
+    EXPECT_EQ(refusal->status, 400) << host;
+  }
+  for (const char* host : {"", "h", "example.com:8080", "127.0.0.1", "[::1]:443", "x-y_z~.a",
+                           "caf%C3%A9.example", "[v1.fe80::a+en1]"}) {
+    Parsed parsed;
+    Parse(std::string("GET /a HTTP/1.1\r\nHost: ") + host + "\r\n\r\n", parsed);
+    EXPECT_FALSE(RefuseHeader(parsed.parser.get(), parsed.parser.chunked(), parsed.used)) << host;
+  }
+}
+
 TEST(HttpTranslationTest, ATargetOverItsLimitIs414) {
   Parsed parsed;
   Parse("GET /" + std::string(kMaxTargetBytes, 'a') + " HTTP/1.1\r\nHost: h\r\n\r\n", parsed);

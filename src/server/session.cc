@@ -65,7 +65,8 @@ void Session::OnHeader(beast::error_code ec, std::size_t header_bytes) {
     return RespondAndClose(std::move(*refusal));
   }
   if (parser_->is_done()) return Serve();
-  if (beast::iequals(request[http::field::expect], "100-continue")) {
+  // RFC 9110 section 10.1.1: an HTTP/1.0 client's Expect is to be ignored.
+  if (request.version() >= 11 && beast::iequals(request[http::field::expect], "100-continue")) {
     EnterPhase(Phase::kWriting);
     asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
                       [self = shared_from_this()](beast::error_code write_ec, std::size_t) {

@@ -186,6 +186,24 @@ std::string ClaimWindowRequest(std::string_view table, std::string_view route,
   });
 }
 
+std::string ReleaseWindowRequest(std::string_view table, std::string_view route,
+                                 const RateLimit& limit, UnixMillis now) {
+  return Document([&](Writer& w) {
+    Member(w, "TableName", table);
+    RouteKey(w, "Key", std::string(kWindowKeyPrefix) + std::string(route));
+    Member(w, "UpdateExpression", "SET #h = #h - :one");
+    Member(w, "ConditionExpression", "#ws = :ws AND #wm = :wm AND #h > :zero");
+    Names(w, {{"#ws", kWindowStart}, {"#wm", kWindowMs}, {"#h", kHits}});
+    Key(w, "ExpressionAttributeValues");
+    w.StartObject();
+    Typed(w, ":ws", "N", std::to_string(limit.WindowStart(now)));
+    Typed(w, ":wm", "N", std::to_string(limit.WindowMillis()));
+    Typed(w, ":one", "N", "1");
+    Typed(w, ":zero", "N", "0");
+    w.EndObject();
+  });
+}
+
 std::string StartWindowRequest(std::string_view table, std::string_view route,
                                const RateLimit& limit, UnixMillis now) {
   const UnixMillis start = limit.WindowStart(now);

@@ -67,6 +67,12 @@ std::string ReleaseRouteRequest(std::string_view table);
 std::string ClaimWindowRequest(std::string_view table, std::string_view route,
                                const RateLimit& limit, UnixMillis now);
 
+// Gives back a place ClaimWindowRequest or StartWindowRequest took for a hit that then did not
+// count (its count at its maximum): hits - 1, on the condition that the item still holds the
+// window of `now` with a hit in it (a later window is left alone).
+std::string ReleaseWindowRequest(std::string_view table, std::string_view route,
+                                 const RateLimit& limit, UnixMillis now);
+
 // The window of `now` with one hit in it, on the condition that the item holds no window, an
 // older one, or one of another length (else ConditionalCheckFailedException). ReturnValues
 // UPDATED_NEW.

@@ -18,6 +18,15 @@ using aws::Replay;
 constexpr std::size_t kMinTableNameLength = 3;
 constexpr std::size_t kMaxTableNameLength = 255;
 
+// A listing's identity: its order, prefix, page size and cursor.
+std::string ListingKey(const StatsQuery& query) {
+  std::string key = std::to_string(static_cast<int>(query.order)) + ' ' +
+                    std::to_string(query.limit) + ' ' + std::to_string(query.prefix.size()) + ':' +
+                    query.prefix;
+  if (query.after) key += ' ' + std::to_string(query.after->key) + ':' + query.after->route;
+  return key;
+}
+
 bool ConditionFailed(const AwsCallResult& call) {
   return call.error && call.error->type == "ConditionalCheckFailedException";
 }
@@ -204,6 +213,21 @@ void DynamoDbStore::Get(std::string route, hitcounter::Deadline deadline, GetCal
 }
 
 void DynamoDbStore::List(StatsQuery query, hitcounter::Deadline deadline, ListCallback done) {
+  const std::string key = ListingKey(query);
+  if (settings_.listing_cache_ttl.count() > 0) {
+    std::optional<StatsPage> cached;
+    {
+      std::lock_guard lock(cache_mutex_);
+      auto found = listings_.find(key);
+      if (found != listings_.end() && Fresh(found->second.scanned, settings_.listing_cache_ttl)) {
+        cached = found->second.page;
+      }
+    }
+    if (cached) {
+      auto answer = std::make_shared<ListCallback>(std::move(done));
+      return Deliver([page = std::move(*cached), answer]() mutable { (*answer)(std::move(page)); });
+    }
+  }
   auto shared = std::make_shared<ListCallback>(std::move(done));
   const Deadline within = Within(deadline, settings_.list_timeout);
   Submit(Job{within,
@@ -219,6 +243,13 @@ void DynamoDbStore::List(StatsQuery query, hitcounter::Deadline deadline, ListCa
 }
 
 void DynamoDbStore::CheckHealth(hitcounter::Deadline deadline, HealthCallback done) {
+  {
+    std::lock_guard lock(cache_mutex_);
+    if (last_health_ && Fresh(last_health_->checked, settings_.health_cache_ttl)) {
+      auto answer = std::make_shared<HealthCallback>(std::move(done));
+      return Deliver([health = last_health_->health, answer] { (*answer)(health); });
+    }
+  }
   auto shared = std::make_shared<HealthCallback>(std::move(done));
   const Deadline within = Within(deadline, settings_.call_timeout);
   Submit(Job{within,
@@ -270,6 +301,14 @@ Result<CountedHit> DynamoDbStore::Apply(AwsJsonClient& client, const PendingHit&
     window_hits = *claimed;
   }
   Result<RouteStats> stats = Count(client, hit);
+  if (hit.limit && stats.status().code() == StatusCode::kOutOfRange) {
+    // The hit counted nothing: its place in the window goes back (a failure to give it back
+    // only lets the window count fewer hits).
+    (void)client.Call(
+        "UpdateItem",
+        dynamodb::ReleaseWindowRequest(settings_.table, hit.route, *hit.limit, hit.now),
+        hit.deadline, Replay::kNever);
+  }
   if (!stats.ok()) return stats.status();
   return CountedHit{std::move(stats).value(), window_hits};
 }
@@ -372,10 +411,28 @@ Result<StatsPage> DynamoDbStore::ListNow(AwsJsonClient& client, const StatsQuery
     start_after = std::move(page.value().last_evaluated_route);
   } while (start_after);
   MarkHealthy();
-  return top.TakePage();
+  StatsPage page = top.TakePage();
+  if (settings_.listing_cache_ttl.count() > 0) {
+    std::lock_guard lock(cache_mutex_);
+    if (listings_.size() >= kMaxCachedListings && !listings_.contains(ListingKey(query))) {
+      auto oldest = std::min_element(listings_.begin(), listings_.end(), [](auto& a, auto& b) {
+        return a.second.scanned < b.second.scanned;
+      });
+      listings_.erase(oldest);
+    }
+    listings_[ListingKey(query)] = CachedListing{clock_.Now(), page};
+  }
+  return page;
 }
 
 Status DynamoDbStore::CheckHealthNow(AwsJsonClient& client, Deadline deadline) {
+  Status health = DescribeHealth(client, deadline);
+  std::lock_guard lock(cache_mutex_);
+  last_health_ = CachedHealth{clock_.Now(), health};
+  return health;
+}
+
+Status DynamoDbStore::DescribeHealth(AwsJsonClient& client, Deadline deadline) {
   AwsCallResult call = client.Call("DescribeTable", dynamodb::DescribeTableRequest(settings_.table),
                                    deadline, Replay::kSafe);
   if (!call.status.ok()) return Failure("DescribeTable", call);
@@ -391,6 +448,11 @@ Status DynamoDbStore::CheckHealthNow(AwsJsonClient& client, Deadline deadline) {
 }
 
 Status DynamoDbStore::Failure(std::string_view operation, const AwsCallResult& call) {
+  {
+    // A failed call is news a cached health answer has not heard: the next check asks again.
+    std::lock_guard lock(cache_mutex_);
+    last_health_.reset();
+  }
   std::string kind = std::string(operation) + " " + (call.error ? call.error->type : "transport");
   return Report(
       Status::Unavailable("DynamoDB table '" + settings_.table + "' in region " +
@@ -409,8 +471,18 @@ Status DynamoDbStore::Report(Status status, std::string_view kind) {
 }
 
 void DynamoDbStore::MarkHealthy() {
-  std::lock_guard lock(log_mutex_);
-  last_logged_.clear();
+  {
+    std::lock_guard lock(log_mutex_);
+    last_logged_.clear();
+  }
+  // A call that succeeded says as much as a DescribeTable would: health need not ask.
+  std::lock_guard lock(cache_mutex_);
+  last_health_ = CachedHealth{clock_.Now(), Status::Ok()};
+}
+
+bool DynamoDbStore::Fresh(UnixMillis at, std::chrono::milliseconds ttl) const {
+  const UnixMillis now = clock_.Now();
+  return now >= at && now - at < ttl.count();
 }
 
 }  // namespace hitcounter

@@ -43,8 +43,10 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -81,6 +83,13 @@ inline constexpr std::chrono::milliseconds kDefaultDynamoDbListTimeout{30'000};
 // (strongly consistent). Bigger tables get kUnavailable instead of a slow, costly scan.
 inline constexpr std::int64_t kMaxScannedItems = 2 * kDefaultMaxRoutes + 1;
 
+// How long CheckHealth answers with its last DescribeTable answer instead of asking again: a
+// load balancer or an uptime check probing every second costs one call per 5 s.
+inline constexpr std::chrono::milliseconds kDefaultHealthCacheTtl{5'000};
+
+// The most listings kept (DynamoDbSettings::listing_cache_ttl); the oldest goes first.
+inline constexpr std::size_t kMaxCachedListings = 16;
+
 struct DynamoDbSettings {
   std::string table;
   aws::ServiceSettings service;                   // region, endpoint, credentials, CA bundle
@@ -88,6 +97,12 @@ struct DynamoDbSettings {
   std::size_t max_queued_hits = kDefaultDynamoDbMaxQueuedHits;
   std::chrono::milliseconds call_timeout = kDefaultDynamoDbCallTimeout;
   std::chrono::milliseconds list_timeout = kDefaultDynamoDbListTimeout;
+  // A listing (one page of one query) is answered from memory for this long after its scan,
+  // so a dashboard refreshing every few seconds does not rescan the table each time (each scan
+  // reads every item). 0: every listing scans. The Lambda function sets it
+  // (kFunctionListingCacheSeconds); `serve` leaves it 0.
+  std::chrono::milliseconds listing_cache_ttl{0};
+  std::chrono::milliseconds health_cache_ttl = kDefaultHealthCacheTtl;
   // When set (it must outlive the store), each hit is recorded as a commit of one hit: its
   // DynamoDB time (window claim and count) and whether it failed; refused hits too.
   Metrics* metrics = nullptr;
@@ -131,7 +146,8 @@ class DynamoDbStore final : public Store {
   // Scans every item under query.prefix (up to kMaxScannedItems read), keeps the page asked
   // for in memory and returns it: same order, ties and keyset cursors as every store.
   void List(StatsQuery query, Deadline deadline, ListCallback done) override;
-  // OK when DescribeTable says the table is ACTIVE (or UPDATING, which still serves).
+  // OK when DescribeTable says the table is ACTIVE (or UPDATING, which still serves); its
+  // answer is reused for health_cache_ttl.
   void CheckHealth(Deadline deadline, HealthCallback done) override;
 
   // Opens one connection to the endpoint (TCP, and TLS for https) by `deadline` and leaves it in
@@ -170,6 +186,7 @@ class DynamoDbStore final : public Store {
   Result<StatsPage> ListNow(aws::AwsJsonClient& client, const StatsQuery& query,
                             aws::Deadline deadline);
   Status CheckHealthNow(aws::AwsJsonClient& client, aws::Deadline deadline);
+  Status DescribeHealth(aws::AwsJsonClient& client, aws::Deadline deadline);
   void WorkerLoop();
   Result<CountedHit> ApplyAndRecord(aws::AwsJsonClient& client, const PendingHit& hit);
   Result<CountedHit> Apply(aws::AwsJsonClient& client, const PendingHit& hit);
@@ -192,6 +209,21 @@ class DynamoDbStore final : public Store {
 
   std::mutex log_mutex_;     // guards last_logged_
   std::string last_logged_;  // the kind of failure logged last; empty after a success
+
+  // Whether an answer of `at` is still fresh `ttl` later by clock_ (a clock set back is stale).
+  bool Fresh(UnixMillis at, std::chrono::milliseconds ttl) const;
+
+  struct CachedListing {
+    UnixMillis scanned;
+    StatsPage page;
+  };
+  struct CachedHealth {
+    UnixMillis checked;
+    Status health;
+  };
+  std::mutex cache_mutex_;                         // guards the two caches below
+  std::map<std::string, CachedListing> listings_;  // by the query's text (ListingKey)
+  std::optional<CachedHealth> last_health_;
 
   std::mutex queue_mutex_;
   std::condition_variable queue_ready_;

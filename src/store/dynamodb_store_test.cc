@@ -127,6 +127,25 @@ TEST_P(DynamoDbStoreTest, TheCountStopsAtInt64MaxWithOutOfRange) {
   EXPECT_EQ(*stats, (RouteStats{"/full", std::numeric_limits<std::int64_t>::max(), 1, 2}));
 }
 
+// Regression: a hit refused with count_overflow kept the place it had claimed in its window.
+TEST_P(DynamoDbStoreTest, AHitRefusedAtItsMaximumCountTakesNoPlaceInItsRateWindow) {
+  DynamoDbSettings settings = NewTableSettings();
+  ASSERT_TRUE(CreateDynamoDbTable(settings, std::nullopt, testing::kTableWait).ok());
+  const std::string max = std::to_string(std::numeric_limits<std::int64_t>::max());
+  ASSERT_TRUE(RawCall(settings, "PutItem",
+                      R"({"TableName":")" + settings.table +
+                          R"(","Item":{"route":{"S":"/full"},"count":{"N":")" + max +
+                          R"("},"firstSeen":{"N":"1"},"lastAccess":{"N":"2"}}})")
+                  .status.ok());
+  auto store = std::move(DynamoDbStore::Open(settings)).value();
+  const RateLimit one_per_hour{1, 3600};
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(testing::IncrementNow(*store, "/full", kT0, one_per_hour).status().code(),
+              StatusCode::kOutOfRange)
+        << "attempt " << i << ": refused by the limit, so a refusal took a place";
+  }
+}
+
 TEST_P(DynamoDbStoreTest, ACorruptItemIsAnInternalErrorNotAWrongCount) {
   DynamoDbSettings settings = NewTableSettings();
   ASSERT_TRUE(CreateDynamoDbTable(settings, std::nullopt, testing::kTableWait).ok());

@@ -32,6 +32,7 @@ struct Gate {
   std::condition_variable opened;
   bool open = true;
   int waiting = 0;
+  int posts = 0;  // requests sent, answered or not
   unsigned status = 200;
   std::string answer = kCounted;
 };
@@ -42,6 +43,7 @@ class GatedTransport final : public aws::HttpTransport {
   aws::HttpOutcome Post(const aws::HttpRequest&, aws::Deadline) override {
     std::unique_lock lock(gate_.mutex);
     ++gate_.waiting;
+    ++gate_.posts;
     gate_.opened.notify_all();
     gate_.opened.wait(lock, [this] { return gate_.open; });
     --gate_.waiting;
@@ -54,8 +56,8 @@ class GatedTransport final : public aws::HttpTransport {
 
 class DynamoDbStoreUnitTest : public ::testing::Test {
  protected:
-  std::unique_ptr<DynamoDbStore> Open(std::size_t workers, std::size_t max_queued) {
-    DynamoDbSettings settings;
+  std::unique_ptr<DynamoDbStore> Open(std::size_t workers, std::size_t max_queued,
+                                      DynamoDbSettings settings = {}) {
     settings.table = "counters";
     settings.service = {"us-east-1", aws::Endpoint{false, "localhost", 8000},
                         aws::StaticCredentials({"A", "S", ""}), ""};
@@ -63,6 +65,11 @@ class DynamoDbStoreUnitTest : public ::testing::Test {
     settings.max_queued_hits = max_queued;
     auto transports = [this] { return std::make_unique<GatedTransport>(gate_); };
     return std::move(DynamoDbStore::Open(settings, transports, clock_)).value();
+  }
+
+  int Posts() {
+    std::lock_guard lock(gate_.mutex);
+    return gate_.posts;
   }
 
   void Close() {
@@ -140,6 +147,63 @@ TEST_F(DynamoDbStoreUnitTest, RefusesABadTableName) {
             StatusCode::kInvalidArgument);
   EXPECT_EQ(ValidateTableName("ab").code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(ValidateTableName("hit-counter_v1.prod").ok());
+}
+
+TEST_F(DynamoDbStoreUnitTest, HealthAsksDynamoDbOncePerItsCacheTimeAndAgainAfterAFailedCall) {
+  gate_.answer = R"({"Table":{"TableStatus":"ACTIVE"}})";
+  auto store = Open(/*workers=*/0, 10);
+  EXPECT_TRUE(testing::HealthNow(*store).ok());
+  EXPECT_TRUE(testing::HealthNow(*store).ok());
+  EXPECT_EQ(Posts(), 1);
+  clock_.Advance(kDefaultHealthCacheTtl.count());
+  EXPECT_TRUE(testing::HealthNow(*store).ok());
+  EXPECT_EQ(Posts(), 2);
+
+  gate_.status = 500;
+  gate_.answer = R"({"__type":"x#InternalServerError","message":"down"})";
+  EXPECT_FALSE(IncrementAndWait(*store, "/a", kT0).ok());
+  const int after_failure = Posts();
+  EXPECT_EQ(testing::HealthNow(*store).code(), StatusCode::kUnavailable);
+  EXPECT_GT(Posts(), after_failure) << "a failed hit is news the cached answer had not heard";
+}
+
+TEST_F(DynamoDbStoreUnitTest, ACountedHitAnswersForHealthUntilTheCacheTimeEnds) {
+  auto store = Open(/*workers=*/0, 10);
+  ASSERT_TRUE(IncrementAndWait(*store, "/a", kT0).ok());
+  gate_.status = 500;  // DynamoDB would now fail a DescribeTable
+  EXPECT_TRUE(testing::HealthNow(*store).ok());
+  EXPECT_EQ(Posts(), 1);
+  clock_.Set(kT0 - 1);  // a clock set back makes every cached answer stale
+  EXPECT_FALSE(testing::HealthNow(*store).ok());
+}
+
+TEST_F(DynamoDbStoreUnitTest, ARepeatedListingIsAnsweredFromMemoryForItsCacheTimeOnly) {
+  gate_.answer = R"({"Items":[],"Count":0,"ScannedCount":0})";
+  DynamoDbSettings settings;
+  settings.listing_cache_ttl = std::chrono::seconds(3);
+  auto store = Open(/*workers=*/0, 10, settings);
+  StatsQuery top;
+  top.limit = 10;
+  ASSERT_TRUE(testing::ListNow(*store, top).ok());
+  ASSERT_TRUE(testing::ListNow(*store, top).ok());
+  EXPECT_EQ(Posts(), 1);
+  StatsQuery other = top;
+  other.prefix = "/api";
+  ASSERT_TRUE(testing::ListNow(*store, other).ok());
+  EXPECT_EQ(Posts(), 2) << "another query is another listing";
+  clock_.Advance(3'000);
+  ASSERT_TRUE(testing::ListNow(*store, top).ok());
+  EXPECT_EQ(Posts(), 3);
+}
+
+TEST_F(DynamoDbStoreUnitTest, WithoutAListingCacheTimeEveryListingScans) {
+  gate_.answer = R"({"Items":[],"Count":0,"ScannedCount":0})";
+  auto store = Open(/*workers=*/0, 10);
+  StatsQuery top;
+  top.limit = 10;
+  ASSERT_TRUE(testing::ListNow(*store, top).ok());
+  ASSERT_TRUE(testing::ListNow(*store, top).ok());
+  EXPECT_EQ(Posts(), 2);
 }
 
 }  // namespace

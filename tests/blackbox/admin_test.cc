@@ -88,5 +88,17 @@ TEST_F(DashboardServedTest, IsOneHtmlPageThatCountsNothing) {
   EXPECT_EQ(Json(stats)["routes"].Size(), 0u);
 }
 
+TEST(AdminTokenStartTest, ATokenWithSpacesAroundItStopsTheServerWithoutPrintingIt) {
+  TempDir dir;
+  std::string said;
+  EXPECT_NE(RunToExit({"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1", HitcounterBinary(), "serve",
+                       "--listen", "127.0.0.1:0", "--store", "sqlite:" + dir.path() + "/t.db",
+                       "--admin-token", " my-token "},
+                      &said),
+            0);
+  EXPECT_NE(said.find("admin token"), std::string::npos) << said;
+  EXPECT_EQ(said.find("my-token"), std::string::npos) << said;
+}
+
 }  // namespace
 }  // namespace hitcounter::testing

@@ -1,5 +1,6 @@
 // Bad input gets a clear JSON error, counts nothing, and leaves the server answering.
 #include "tests/blackbox/fixture.h"
+#include "tests/support/raw_connection.h"
 
 namespace hitcounter::testing {
 namespace {
@@ -102,6 +103,28 @@ TEST_F(BadInputTest, AClientThatHangsUpMidRequestCountsNothing) {
   SendRaw(port_, "POST " + Route() + " HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
   EXPECT_EQ(CountOf(Route()), 0);
   EXPECT_EQ(client_->Get(Route()).status, 200);
+}
+
+// Regression: "Host: a b@c/d" was served.
+TEST_F(BadInputTest, AHostValueThatIsNoHostIs400) {
+  ExpectRefused("GET " + Route() + " HTTP/1.1\r\nHost: a b@c/d\r\n\r\n", 400, "bad_request");
+  EXPECT_EQ(CountOf(Route()), 0);
+}
+
+// Regression: an HTTP/1.0 request with Expect: 100-continue got 100 Continue, which HTTP/1.0
+// clients do not know (RFC 9110 section 10.1.1: ignore the expectation).
+TEST_F(BadInputTest, AnHttp10ExpectationIsIgnoredAndTheBodyStillRead) {
+  RawConnection connection(port_);
+  ASSERT_TRUE(connection.Send("POST " + Route() +
+                              " HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n"));
+  connection.ReadResponses(1, std::chrono::milliseconds(500));
+  EXPECT_EQ(connection.received(), "") << "answered before the body came";
+  ASSERT_TRUE(connection.Send("abc"));
+  connection.ReadResponses(1);
+  EXPECT_EQ(connection.received().find("100 Continue"), std::string::npos) << connection.received();
+  std::vector<RawResponse> responses = ParseResponses(connection.received());
+  ASSERT_EQ(responses.size(), 1u) << connection.received();
+  EXPECT_EQ(responses[0].status, 200);
 }
 
 }  // namespace

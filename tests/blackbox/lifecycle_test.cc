@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "tests/blackbox/fixture.h"
+#include "tests/support/small_filesystem.h"
 
 namespace hitcounter::testing {
 namespace {
@@ -86,6 +87,73 @@ TEST(Lifecycle, AccessLogWritesOneJsonLinePerRequest) {
   EXPECT_EQ(doc["status"].GetInt(), 200);
   EXPECT_STREQ(doc["method"].GetString(), "GET");
   EXPECT_EQ(line->find("secret"), std::string::npos) << "the query string was logged";
+}
+
+// `serve ARGS...` with stderr read: its exit code, and what it said.
+int ServeToExit(const std::vector<std::string>& args, std::string* said) {
+  std::vector<std::string> argv = {"/bin/sh",          "-c",    "exec \"$0\" \"$@\" 2>&1",
+                                   HitcounterBinary(), "serve", "--listen",
+                                   "127.0.0.1:0"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunToExit(argv, said);
+}
+
+// Regression: "/" was accepted (and then nothing counted), "/admin" put the endpoints at
+// /adminstats and took /administrator too.
+TEST(Lifecycle, AReservedPrefixThatIsNotWholeSegmentsStopsTheServerWithTheFix) {
+  TempDir dir;
+  const std::string store = "sqlite:" + dir.path() + "/p.db";
+  for (auto [prefix, fix] :
+       {std::pair{"/", "/admin/"}, std::pair{"/admin", "/admin/"}, std::pair{"/a//b/", "/a/b/"}}) {
+    std::string said;
+    EXPECT_NE(ServeToExit({"--store", store, "--reserved-prefix", prefix}, &said), 0) << prefix;
+    EXPECT_NE(said.find(std::string("use ") + fix), std::string::npos) << said;
+  }
+}
+
+// Regressions: a read-only file was accepted and then every hit was 503; another program's
+// database got hitcounter's tables added; :memory: failed with "no such table"; a damaged file
+// was served while health said 200.
+TEST(Lifecycle, AnUnusableDatabaseStopsTheServerAtStartSayingWhy) {
+  TempDir dir;
+  const std::string theirs = dir.path() + "/theirs.db";
+  ASSERT_EQ(RunToExit({"sqlite3", theirs, "CREATE TABLE invoices (id INTEGER PRIMARY KEY)"}), 0);
+  const std::string damaged = dir.path() + "/damaged.db";
+  {
+    ServerProcess server("sqlite:" + damaged);
+    ASSERT_NE(server.port(), 0);
+    HttpClient client("127.0.0.1", server.port());
+    for (int i = 0; i < 300; ++i) ASSERT_EQ(client.Get("/r/" + std::to_string(i)).status, 200);
+    server.process().Signal(SIGTERM);
+    ASSERT_EQ(server.process().WaitForExit(std::chrono::seconds(30)), 0);
+  }
+  ASSERT_EQ(RunToExit({"sh", "-c",
+                       "dd if=/dev/urandom of=" + damaged +
+                           " bs=4096 seek=2 count=8 conv=notrunc 2>/dev/null"}),
+            0);
+  for (auto [spec, why] : {std::pair{"sqlite:" + theirs, std::string("another program")},
+                           std::pair{std::string("sqlite::memory:"), std::string("file path")},
+                           std::pair{"sqlite:" + damaged, std::string("damaged")}}) {
+    std::string said;
+    EXPECT_EQ(ServeToExit({"--store", spec}, &said), 1) << spec;
+    EXPECT_NE(said.find(why), std::string::npos) << said;
+  }
+  EXPECT_EQ(RunToExit({"sqlite3", theirs, "PRAGMA user_version"}), 0);
+
+  SmallFilesystem disk(dir.path() + "/ro", 2);
+  if (!disk.mounted()) GTEST_SKIP() << disk.error();
+  const std::string read_only = disk.dir() + "/counts.db";
+  {
+    ServerProcess server("sqlite:" + read_only);
+    ASSERT_NE(server.port(), 0);
+    server.process().Signal(SIGTERM);
+    ASSERT_EQ(server.process().WaitForExit(std::chrono::seconds(30)), 0);
+  }
+  ASSERT_TRUE(disk.SetReadOnly(true));
+  std::string said;
+  EXPECT_EQ(ServeToExit({"--store", "sqlite:" + read_only}, &said), 1);
+  EXPECT_NE(said.find("read-only"), std::string::npos) << said;
+  ASSERT_TRUE(disk.SetReadOnly(false));
 }
 
 }  // namespace

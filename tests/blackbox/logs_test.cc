@@ -74,6 +74,8 @@ TEST_F(LogsTest, AStoreFailureShowsTheClientNoInternalsAndLogsThemUnderItsReques
     EXPECT_EQ(reply.body.find(secret), std::string::npos) << reply.body;
   }
   const std::string request_id = body["requestId"].GetString();
+  // The answer may reach the client before its log line is written.
+  ASSERT_TRUE(server_->process().WaitForLine(request_id, seconds(10)));
   bool logged = false;
   for (const auto& line : JsonLines()) {
     if (line.HasMember("requestId") && line["requestId"].GetString() == request_id) {
