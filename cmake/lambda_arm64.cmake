@@ -22,8 +22,7 @@ find_program(HITCOUNTER_QEMU_AARCH64 qemu-aarch64-static)
 if(NOT HITCOUNTER_AARCH64_CXX OR NOT HITCOUNTER_AARCH64_READELF OR NOT HITCOUNTER_AARCH64_OBJDUMP
    OR NOT HITCOUNTER_QEMU_AARCH64)
   message(FATAL_ERROR "the arm64 Lambda package needs Debian's g++-aarch64-linux-gnu, "
-                      "libssl-dev:arm64, libexpat1-dev:arm64 and qemu-user-static: run "
-                      "scripts/install-deps")
+                      "libssl-dev:arm64 and qemu-user-static: run scripts/install-deps")
 endif()
 
 set(arm64_dir ${CMAKE_BINARY_DIR}/arm64)

@@ -3,13 +3,12 @@
 #
 # The binary needs only libc, libm and the loader, with no symbol version newer than
 # GLIBC_2.34 (tests/lambda/lambda_zip_test.cc reads its ELF to prove it):
-#   - libstdc++, libgcc, OpenSSL and Expat are linked statically (the host's are too new, or
-#     absent);
+#   - libstdc++, libgcc and OpenSSL are linked statically (the host's are too new, or absent);
 #   - libgcc's unwinder calls _dl_find_object (GLIBC_2.35): --wrap sends it to
 #     src/lambda/dl_find_object_shim.cc, built on dl_iterate_phdr;
-#   - Debian's static Expat calls arc4random_buf (GLIBC_2.36) for its hash salt: --wrap sends
-#     it to src/lambda/arc4random_shim.cc, built on getrandom;
-#   - nothing may use std::random_device (arc4random, GLIBC_2.36).
+#   - nothing may use std::random_device (arc4random, GLIBC_2.36);
+#   - nothing may link Expat (Debian's static one calls arc4random_buf, GLIBC_2.36): the
+#     credentials chain that reads STS's XML with it, hc_aws_credentials, is the CLI's alone.
 
 # Links `target` as described above. Sanitizer builds keep their ordinary dynamic link: their
 # runtimes are shared libraries, and such a bootstrap is for the tests only.
@@ -19,22 +18,19 @@ function(hitcounter_lambda_link_portably target)
   endif()
   find_library(HITCOUNTER_LIBSSL_A NAMES libssl.a REQUIRED)
   find_library(HITCOUNTER_LIBCRYPTO_A NAMES libcrypto.a REQUIRED)
-  find_library(HITCOUNTER_LIBEXPAT_A NAMES libexpat.a REQUIRED)
   target_compile_definitions(${target} PRIVATE HITCOUNTER_LAMBDA_PORTABLE_LINK=1)
   target_link_options(${target} PRIVATE
     -static-libstdc++ -static-libgcc
     LINKER:--wrap=_dl_find_object
-    LINKER:--wrap=arc4random_buf
-    # The static OpenSSL and Expat below resolve every SSL and XML symbol first; --as-needed
-    # then drops the shared libssl/libcrypto/libexpat that hc_aws names, as nothing is left for
-    # them to provide.
+    # The static OpenSSL below resolves every SSL symbol first; --as-needed then drops the
+    # shared libssl/libcrypto that hc_aws names, as nothing is left for them to provide.
     LINKER:--as-needed
     LINKER:--gc-sections)
-  # The static archives must follow the last library that uses OpenSSL or Expat and precede the
-  # shared copies hc_aws names, so the chain down to hc_aws is spelled out in link order.
+  # The static archives must follow the last library that uses OpenSSL and precede the shared
+  # copies hc_aws names, so the chain down to hc_aws is spelled out in link order.
   target_link_libraries(${target} PRIVATE
     hc_lambda hc_dynamodb_store hc_aws ${HITCOUNTER_LIBSSL_A} ${HITCOUNTER_LIBCRYPTO_A}
-    ${HITCOUNTER_LIBEXPAT_A} ${CMAKE_DL_LIBS} Threads::Threads)
+    ${CMAKE_DL_LIBS} Threads::Threads)
 endfunction()
 
 # Adds the target `zip_target` (built by default) that writes `zip_file` with the stripped

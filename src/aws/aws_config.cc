@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "aws/amazon_roots.h"
-#include "aws/credentials_chain.h"
+#include "aws/credentials_provider.h"
 #include "aws/proxy.h"
 
 extern char** environ;
@@ -297,8 +297,20 @@ Result<std::string> FindCaBundle(const Environment& env) {
       "no CA bundle to verify AWS's certificate: set SSL_CERT_FILE to a PEM file of trusted CAs");
 }
 
+Result<std::shared_ptr<CredentialsProvider>> StaticKeyCredentials(const Environment& env,
+                                                                  const std::string& /*region*/) {
+  Result<Credentials> keys = ResolveCredentials(env);
+  if (!keys.ok()) return keys.status();
+  const bool from_environment = Lookup(env, "AWS_ACCESS_KEY_ID").has_value();
+  return StaticCredentials(std::move(keys).value(),
+                           from_environment
+                               ? "environment variables"
+                               : "profile '" + ProfileName(env) + "' of the shared files");
+}
+
 Result<ServiceSettings> ResolveServiceSettings(std::string_view service, const Overrides& overrides,
-                                               const Environment& env) {
+                                               const Environment& env,
+                                               const CredentialsResolver& credentials_for) {
   ServiceSettings settings;
   Result<std::string> region = ResolveRegion(overrides, env);
   if (!region.ok()) return region.status();
@@ -309,8 +321,7 @@ Result<ServiceSettings> ResolveServiceSettings(std::string_view service, const O
   Result<std::optional<HttpProxy>> proxy = ProxyFor(settings.endpoint, env);
   if (!proxy.ok()) return proxy.status();
   settings.proxy = *proxy;
-  Result<std::shared_ptr<CredentialsProvider>> credentials =
-      DefaultCredentialsChain(env, settings.region);
+  Result<std::shared_ptr<CredentialsProvider>> credentials = credentials_for(env, settings.region);
   if (!credentials.ok()) return credentials.status();
   settings.credentials = *credentials;
   if (UsesAmazonRoots(service, settings.endpoint, overrides, env)) {

@@ -75,12 +75,29 @@ struct ServiceSettings {
   std::optional<HttpProxy> proxy = std::nullopt;  // none: connect directly
 };
 
+// Makes the provider of the credentials that sign calls in `region` (the region STS is called
+// in, when the provider calls it), from `env` and the files it names; reads them only: nothing
+// is fetched until a call needs credentials. kInvalidArgument naming what is missing or wrong.
+// A program passes one of two, and links only what that one needs:
+//   - StaticKeyCredentials (below; hc_aws): static keys, from the environment or a profile. The
+//     Lambda function's: Lambda puts its role's keys in the environment.
+//   - DefaultCredentialsChain (aws/credentials_chain.h; hc_aws_credentials): the AWS SDKs'
+//     default chain, for the `hitcounter` CLI and server. It reads STS's XML with Expat, which
+//     the Lambda package must not link (cmake/lambda_packaging.cmake: Debian's static Expat
+//     calls arc4random_buf, from a glibc newer than Lambda's).
+using CredentialsResolver = std::function<Result<std::shared_ptr<CredentialsProvider>>(
+    const Environment& env, const std::string& region)>;
+
+// ResolveCredentials's keys, which never change, as a provider named after where they were
+// found. `region` is not needed.
+Result<std::shared_ptr<CredentialsProvider>> StaticKeyCredentials(const Environment& env,
+                                                                  const std::string& region);
+
 // Resolves the settings for `service` (its signing name and host prefix, e.g. "dynamodb"):
 //   region:      overrides.region, else AWS_REGION, else AWS_DEFAULT_REGION, else the profile's
 //                `region` in the config file;
 //   endpoint:    ResolveEndpoint;
-//   credentials: the default chain of the AWS SDKs (aws/credentials_chain.h), which starts
-//                with ResolveCredentials's static keys;
+//   credentials: `credentials_for` called with `env` and the region;
 //   trust:       the compiled-in Amazon roots when UsesAmazonRoots, else FindCaBundle, only for
 //                https endpoints;
 //   proxy:       HTTPS_PROXY / HTTP_PROXY unless NO_PROXY covers the endpoint (aws/proxy.h).
@@ -88,7 +105,8 @@ struct ServiceSettings {
 // credentials. On failure a Status (kInvalidArgument) whose message names what is missing or
 // wrong and how to provide it.
 Result<ServiceSettings> ResolveServiceSettings(std::string_view service, const Overrides& overrides,
-                                               const Environment& env);
+                                               const Environment& env,
+                                               const CredentialsResolver& credentials_for);
 
 // Where `service` is: overrides.endpoint_url, else AWS_ENDPOINT_URL_<SERVICE>, else
 // AWS_ENDPOINT_URL, else https://<service>.<region>.amazonaws.com (.com.cn in China regions).

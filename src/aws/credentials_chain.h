@@ -71,7 +71,8 @@ struct CredentialsChainOptions {
 };
 
 // The provider of the first configured source above, for STS calls in `region`. Costs nothing
-// more than reading the variables when the environment holds keys (the Lambda path).
+// more than reading the variables when the environment holds keys. Linked by the CLI and server
+// only (hc_aws_credentials); the Lambda function uses aws_config.h's StaticKeyCredentials.
 // kInvalidArgument naming the variable, profile or file when a configuration is incomplete or
 // unusable (half a key pair, a role_arn without a source, a profile cycle, AWS_PROFILE naming
 // a profile neither file has, a bad URL...) or, with instance metadata disabled, when nothing

@@ -3,7 +3,8 @@
 // Two kinds:
 //   - StaticCredentialsProvider holds keys that never change (environment variables, keys in
 //     a profile). Getting them costs one reference-count increment: no lock, no clock, no
-//     thread. This is the Lambda path (Lambda puts the role's keys in the environment).
+//     thread. The Lambda function's only kind (aws_config.h, StaticKeyCredentials: Lambda puts
+//     the role's keys in the environment).
 //   - RefreshingCredentialsProvider caches what a CredentialsSource fetches (STS, a process,
 //     a metadata endpoint) and fetches again before it expires, as the AWS SDKs do:
 //       * from kPrefetchBeforeExpiry (5 min) before the expiration, the first caller to notice

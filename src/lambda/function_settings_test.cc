@@ -30,6 +30,20 @@ TEST(FunctionSettingsTest, ReadsTheTableRegionCredentialsAndEndpoint) {
   EXPECT_EQ(settings->service.reserved_prefix, "/_");
 }
 
+TEST(FunctionSettingsTest, MissingKeysStopInitEvenWithAnotherSourceOfTheChainConfigured) {
+  // The function signs with the keys Lambda puts in its environment: it is built without the
+  // rest of the SDKs' chain (no container endpoint, web identity or instance metadata).
+  aws::Environment env = LambdaEnvironment();
+  env.erase("AWS_ACCESS_KEY_ID");
+  env.erase("AWS_SECRET_ACCESS_KEY");
+  env["HOME"] = "/nonexistent";
+  env["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] = "/v2/credentials/x";
+  Result<FunctionSettings> settings = FunctionSettingsFromEnv(env);
+  ASSERT_EQ(settings.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(settings.status().message().find("AWS_ACCESS_KEY_ID"), std::string::npos)
+      << settings.status().message();
+}
+
 TEST(FunctionSettingsTest, TheReservedPrefixCanBeChanged) {
   aws::Environment env = LambdaEnvironment();
   env["HITCOUNTER_RESERVED_PREFIX"] = "/.hits/";
