@@ -37,6 +37,11 @@ namespace hitcounter {
 // 2048 bytes; half of that leaves room and keeps hostile paths from becoming huge keys.
 inline constexpr std::size_t kMaxRouteBytes = 1024;
 
+// Longest request-target (path and query) either door accepts, in bytes: longer is 414. Far
+// above any real route yet bounded, as nginx's and Node's defaults are, so that the work before
+// normalisation is bounded too.
+inline constexpr std::size_t kMaxTargetBytes = 8 * 1024;
+
 // How the path given to NormalizeRoute was spelled.
 enum class PathEncoding {
   kPercentEncoded,  // as on the wire: an HTTP request-target, API Gateway REST's `path`

@@ -85,7 +85,7 @@ struct ServiceOptions {
   std::string reserved_prefix{kDefaultReservedPrefix};
 
   // When set, {prefix}stats, {prefix}dashboard and {prefix}metrics answer 401 unless the
-  // request presents this token (see core/admin_token.h); {prefix}health stays open for load
+  // request presents this token (see hitcounter/admin_token.h); {prefix}health stays open for load
   // balancers. Empty: they are open to everyone.
   std::string admin_token{};
 

@@ -2,7 +2,7 @@
 //
 // A Status is either OK or a code with a human-readable message. Result<T> holds either a
 // value or a non-OK Status. No exception crosses a module boundary; each front end turns a
-// Status into an HTTP error response (see core/http_errors.h).
+// Status into an HTTP error response (see MakeErrorResponse in hitcounter/service.h).
 //
 // Both types are plain values: copyable, movable, and safe to pass between threads.
 #ifndef HITCOUNTER_STATUS_H_

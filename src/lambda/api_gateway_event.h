@@ -26,14 +26,11 @@
 #include <string>
 #include <string_view>
 
+#include "hitcounter/route.h"
 #include "hitcounter/service.h"
 #include "hitcounter/status.h"
 
 namespace hitcounter::lambda {
-
-// Longest request-target (path and query) taken from an event, as the standalone server's
-// limit: longer is 414. Routes stop at kMaxRouteBytes; this bounds the work before that.
-inline constexpr std::size_t kMaxTargetBytes = 8 * 1024;
 
 // Which payload format an event used.
 enum class EventFormat { kRestV1, kHttpV2 };

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "hitcounter/route.h"
 #include "server/limits.h"
 
 namespace hitcounter::server {

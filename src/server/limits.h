@@ -8,10 +8,6 @@
 
 namespace hitcounter::server {
 
-// Longest request-target (path and query) in bytes: longer is 414. Far above any real route
-// (routes stop at kMaxRouteBytes) yet bounded, as nginx's and Node's defaults are.
-inline constexpr std::size_t kMaxTargetBytes = 8 * 1024;
-
 // Largest header block (request line included): larger is 431.
 inline constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
 

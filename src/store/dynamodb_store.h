@@ -73,7 +73,7 @@ inline constexpr std::size_t kDefaultDynamoDbMaxQueuedHits = 10'000;
 // The longest one Increment, Get or CheckHealth may take, queueing and retries included.
 inline constexpr std::chrono::milliseconds kDefaultDynamoDbCallTimeout{5'000};
 
-// The longest one List may take: it scans the whole table (about 10 pages of 1 MB at the
+// The longest one List may take: it scans the whole table (about 20 pages of 1 MB at the
 // kMaxScannedItems cap).
 inline constexpr std::chrono::milliseconds kDefaultDynamoDbListTimeout{30'000};
 

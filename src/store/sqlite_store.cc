@@ -659,6 +659,7 @@ void SqliteStore::Get(std::string route, Deadline deadline, GetCallback done) {
         std::optional<RouteStats> overlaid = Overlaid(route);
         Result<RouteStats> result =
             overlaid ? Result<RouteStats>(std::move(*overlaid)) : reader.Get(route, deadline);
+        NoteDamage(reader);
         Deliver([result = std::move(result), shared]() mutable { (*shared)(std::move(result)); });
       },
       [this, shared](Status refusal) {
@@ -672,6 +673,7 @@ void SqliteStore::List(StatsQuery query, Deadline deadline, ListCallback done) {
       deadline,
       [this, query = std::move(query), shared, deadline](SqliteReader& reader) {
         Result<StatsPage> result = reader.List(query, deadline, OverlayUnder(query.prefix));
+        NoteDamage(reader);
         Deliver([result = std::move(result), shared]() mutable { (*shared)(std::move(result)); });
       },
       [this, shared](Status refusal) {
@@ -737,11 +739,13 @@ void SqliteStore::ReaderLoop() {
       continue;
     }
     read.job(*reader_);
-    if (reader_->saw_damage()) {
-      std::lock_guard lock(mutex_);
-      damaged_ = true;
-    }
   }
+}
+
+void SqliteStore::NoteDamage(const SqliteReader& reader) {
+  if (!reader.saw_damage()) return;
+  std::lock_guard lock(mutex_);
+  damaged_ = true;
 }
 
 // ---------------------------------------------------------------------------------- read-only

@@ -248,6 +248,9 @@ class SqliteStore final : public Store {
   std::optional<RouteStats> Overlaid(std::string_view route);
   std::vector<RouteStats> OverlayUnder(std::string_view prefix);
   void ReaderLoop();
+  // Marks the store damaged when `reader` found the file so; before the read's answer is
+  // delivered, so that a health check after it already knows.
+  void NoteDamage(const SqliteReader& reader);
   void Deliver(std::function<void()> work);
 
   // Declared first, destroyed last: the lock outlives the connections (file_lock.h).

