@@ -235,7 +235,8 @@ int Run(int argc, char** argv) {
                                    {"AWS_ACCESS_KEY_ID", "bench"},
                                    {"AWS_SECRET_ACCESS_KEY", "bench"},
                                    {"AWS_ENDPOINT_URL_DYNAMODB", engine->endpoint_url()}};
-  Result<DynamoDbSettings> settings = ResolveDynamoDbSettings(table, {}, settings_env);
+  Result<DynamoDbSettings> settings =
+      ResolveDynamoDbSettings(table, {}, settings_env, aws::StaticKeyCredentials);
   if (!settings.ok() || !CreateDynamoDbTable(*settings, std::nullopt).ok()) {
     std::fprintf(stderr, "cannot create the table\n");
     return 1;

@@ -6,7 +6,9 @@
 #   - libstdc++, libgcc and OpenSSL are linked statically (the host's are too new, or absent);
 #   - libgcc's unwinder calls _dl_find_object (GLIBC_2.35): --wrap sends it to
 #     src/lambda/dl_find_object_shim.cc, built on dl_iterate_phdr;
-#   - nothing may use std::random_device (arc4random, GLIBC_2.36).
+#   - nothing may use std::random_device (arc4random, GLIBC_2.36);
+#   - nothing may link Expat (Debian's static one calls arc4random_buf, GLIBC_2.36): the
+#     credentials chain that reads STS's XML with it, hc_aws_credentials, is the CLI's alone.
 
 # Links `target` as described above. Sanitizer builds keep their ordinary dynamic link: their
 # runtimes are shared libraries, and such a bootstrap is for the tests only.

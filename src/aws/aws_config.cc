@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "aws/amazon_roots.h"
+#include "aws/credentials_provider.h"
+#include "aws/proxy.h"
 
 extern char** environ;
 
@@ -84,14 +86,10 @@ std::string SharedFilePath(const Environment& env, std::string_view variable,
   return home ? *home + "/.aws/" + std::string(default_name) : std::string();
 }
 
-std::string ProfileName(const Environment& env) {
-  return Lookup(env, "AWS_PROFILE").value_or("default");
-}
-
 // The profile's section of the config file: "[profile NAME]", or "[default]" for default.
 const std::map<std::string, std::string>* ConfigProfile(const IniFile& config,
-                                                        const std::string& profile) {
-  auto it = config.find("profile " + profile);
+                                                        std::string_view profile) {
+  auto it = config.find("profile " + std::string(profile));
   if (it == config.end() && profile == "default") it = config.find("default");
   return it == config.end() ? nullptr : &it->second;
 }
@@ -116,12 +114,42 @@ std::string ToUpper(std::string_view text) {
   return upper;
 }
 
+}  // namespace
+
+std::string ProfileName(const Environment& env) {
+  return Lookup(env, "AWS_PROFILE").value_or("default");
+}
+
+std::string SharedCredentialsFilePath(const Environment& env) {
+  return SharedFilePath(env, "AWS_SHARED_CREDENTIALS_FILE", "credentials");
+}
+
+std::string SharedConfigFilePath(const Environment& env) {
+  return SharedFilePath(env, "AWS_CONFIG_FILE", "config");
+}
+
+std::optional<ProfileSettings> ReadProfile(const Environment& env, std::string_view name) {
+  std::optional<ProfileSettings> profile;
+  IniFile config = ReadIni(SharedConfigFilePath(env));
+  if (const auto* section = ConfigProfile(config, name)) {
+    profile.emplace(section->begin(), section->end());
+  }
+  IniFile credentials = ReadIni(SharedCredentialsFilePath(env));
+  if (auto section = credentials.find(name); section != credentials.end()) {
+    if (!profile) profile.emplace();
+    for (const auto& [key, value] : section->second) (*profile)[key] = value;
+  }
+  return profile;
+}
+
+namespace {
+
 Result<std::string> ResolveRegion(const Overrides& overrides, const Environment& env) {
   if (!overrides.region.empty()) return overrides.region;
   for (const char* variable : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
     if (std::optional<std::string> region = Lookup(env, variable)) return *region;
   }
-  IniFile config = ReadIni(SharedFilePath(env, "AWS_CONFIG_FILE", "config"));
+  IniFile config = ReadIni(SharedConfigFilePath(env));
   if (const auto* profile = ConfigProfile(config, ProfileName(env))) {
     auto it = profile->find("region");
     if (it != profile->end() && !it->second.empty()) return it->second;
@@ -136,6 +164,15 @@ Result<std::string> ResolveRegion(const Overrides& overrides, const Environment&
 bool EndpointGiven(std::string_view service, const Overrides& overrides, const Environment& env) {
   return !overrides.endpoint_url.empty() || Lookup(env, "AWS_ENDPOINT_URL_" + ToUpper(service)) ||
          Lookup(env, "AWS_ENDPOINT_URL");
+}
+
+}  // namespace
+
+bool UsesAmazonRoots(std::string_view service, const Endpoint& endpoint, const Overrides& overrides,
+                     const Environment& env) {
+  const bool own_trust = Lookup(env, "SSL_CERT_FILE") || Lookup(env, "SSL_CERT_DIR");
+  return endpoint.tls && !EndpointGiven(service, overrides, env) && !own_trust &&
+         IsAmazonTrustHost(endpoint.host);
 }
 
 Result<Endpoint> ResolveEndpoint(std::string_view service, const std::string& region,
@@ -156,8 +193,6 @@ Result<Endpoint> ResolveEndpoint(std::string_view service, const std::string& re
       443};
 }
 
-}  // namespace
-
 Environment ProcessEnvironment() {
   Environment env;
   for (char** entry = environ; *entry != nullptr; ++entry) {
@@ -171,7 +206,8 @@ Environment ProcessEnvironment() {
 
 std::string Endpoint::HostHeader() const {
   const bool default_port = port == (tls ? 443 : 80);
-  return default_port ? host : host + ":" + std::to_string(port);
+  const std::string name = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return default_port ? name : name + ":" + std::to_string(port);
 }
 
 std::string Endpoint::Url() const { return (tls ? "https://" : "http://") + HostHeader(); }
@@ -227,9 +263,8 @@ Result<Credentials> ResolveCredentials(const Environment& env) {
                : "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not");
   }
   const std::string profile = ProfileName(env);
-  const std::string credentials_path =
-      SharedFilePath(env, "AWS_SHARED_CREDENTIALS_FILE", "credentials");
-  const std::string config_path = SharedFilePath(env, "AWS_CONFIG_FILE", "config");
+  const std::string credentials_path = SharedCredentialsFilePath(env);
+  const std::string config_path = SharedConfigFilePath(env);
   IniFile credentials_file = ReadIni(credentials_path);
   auto section = credentials_file.find(profile);
   if (section != credentials_file.end()) {
@@ -262,8 +297,20 @@ Result<std::string> FindCaBundle(const Environment& env) {
       "no CA bundle to verify AWS's certificate: set SSL_CERT_FILE to a PEM file of trusted CAs");
 }
 
+Result<std::shared_ptr<CredentialsProvider>> StaticKeyCredentials(const Environment& env,
+                                                                  const std::string& /*region*/) {
+  Result<Credentials> keys = ResolveCredentials(env);
+  if (!keys.ok()) return keys.status();
+  const bool from_environment = Lookup(env, "AWS_ACCESS_KEY_ID").has_value();
+  return StaticCredentials(std::move(keys).value(),
+                           from_environment
+                               ? "environment variables"
+                               : "profile '" + ProfileName(env) + "' of the shared files");
+}
+
 Result<ServiceSettings> ResolveServiceSettings(std::string_view service, const Overrides& overrides,
-                                               const Environment& env) {
+                                               const Environment& env,
+                                               const CredentialsResolver& credentials_for) {
   ServiceSettings settings;
   Result<std::string> region = ResolveRegion(overrides, env);
   if (!region.ok()) return region.status();
@@ -271,13 +318,13 @@ Result<ServiceSettings> ResolveServiceSettings(std::string_view service, const O
   Result<Endpoint> endpoint = ResolveEndpoint(service, settings.region, overrides, env);
   if (!endpoint.ok()) return endpoint.status();
   settings.endpoint = *endpoint;
-  Result<Credentials> credentials = ResolveCredentials(env);
+  Result<std::optional<HttpProxy>> proxy = ProxyFor(settings.endpoint, env);
+  if (!proxy.ok()) return proxy.status();
+  settings.proxy = *proxy;
+  Result<std::shared_ptr<CredentialsProvider>> credentials = credentials_for(env, settings.region);
   if (!credentials.ok()) return credentials.status();
   settings.credentials = *credentials;
-  const bool aws_endpoint = !EndpointGiven(service, overrides, env);
-  const bool own_trust = Lookup(env, "SSL_CERT_FILE") || Lookup(env, "SSL_CERT_DIR");
-  if (settings.endpoint.tls && aws_endpoint && !own_trust &&
-      IsAmazonTrustHost(settings.endpoint.host)) {
+  if (UsesAmazonRoots(service, settings.endpoint, overrides, env)) {
     settings.amazon_roots = true;
   } else if (settings.endpoint.tls) {
     Result<std::string> ca_bundle = FindCaBundle(env);

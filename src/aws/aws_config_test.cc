@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "aws/credentials_provider.h"
 #include "tests/support/temp_dir.h"
 
 namespace hitcounter::aws {
@@ -19,6 +20,12 @@ Environment With(Environment env, const Environment& more) {
   return env;
 }
 
+// ResolveServiceSettings with static keys, as the Lambda function resolves them.
+Result<ServiceSettings> Resolve(std::string_view service, const Overrides& overrides,
+                                const Environment& env) {
+  return ResolveServiceSettings(service, overrides, env, StaticKeyCredentials);
+}
+
 void Write(const std::string& path, const std::string& text) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   std::ofstream(path) << text;
@@ -28,14 +35,14 @@ TEST(ResolveServiceSettings, TakesTheRegionFromTheFlagThenAwsRegionThenAwsDefaul
   Environment env = With(kKeys, {{"AWS_REGION", "eu-west-1"},
                                  {"AWS_DEFAULT_REGION", "us-west-2"},
                                  {"AWS_ENDPOINT_URL", "http://localhost:8000"}});
-  EXPECT_EQ(ResolveServiceSettings("dynamodb", {"ap-south-1", ""}, env)->region, "ap-south-1");
-  EXPECT_EQ(ResolveServiceSettings("dynamodb", {}, env)->region, "eu-west-1");
+  EXPECT_EQ(Resolve("dynamodb", {"ap-south-1", ""}, env)->region, "ap-south-1");
+  EXPECT_EQ(Resolve("dynamodb", {}, env)->region, "eu-west-1");
   env.erase("AWS_REGION");
-  EXPECT_EQ(ResolveServiceSettings("dynamodb", {}, env)->region, "us-west-2");
+  EXPECT_EQ(Resolve("dynamodb", {}, env)->region, "us-west-2");
 }
 
 TEST(ResolveServiceSettings, NamesEveryWayToGiveAMissingRegion) {
-  Result<ServiceSettings> settings = ResolveServiceSettings("dynamodb", {}, kKeys);
+  Result<ServiceSettings> settings = Resolve("dynamodb", {}, kKeys);
   ASSERT_EQ(settings.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(settings.status().message().find("--region"), std::string::npos);
   EXPECT_NE(settings.status().message().find("AWS_REGION"), std::string::npos);
@@ -45,15 +52,14 @@ TEST(ResolveServiceSettings, PrefersTheServicesEndpointVariableToTheGeneralOne) 
   Environment env = With(kKeys, {{"AWS_REGION", "eu-west-1"},
                                  {"AWS_ENDPOINT_URL", "http://general:1"},
                                  {"AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000/"}});
-  Result<ServiceSettings> settings = ResolveServiceSettings("dynamodb", {}, env);
+  Result<ServiceSettings> settings = Resolve("dynamodb", {}, env);
   ASSERT_TRUE(settings.ok()) << settings.status().message();
   EXPECT_EQ(settings->endpoint.Url(), "http://127.0.0.1:8000");
   EXPECT_TRUE(settings->ca_bundle.empty()) << "http needs no CA bundle";
   EXPECT_FALSE(settings->amazon_roots);
-  EXPECT_EQ(ResolveServiceSettings("dynamodb", {"", "http://flag:2"}, env)->endpoint.Url(),
-            "http://flag:2");
+  EXPECT_EQ(Resolve("dynamodb", {"", "http://flag:2"}, env)->endpoint.Url(), "http://flag:2");
   env.erase("AWS_ENDPOINT_URL_DYNAMODB");
-  EXPECT_EQ(ResolveServiceSettings("dynamodb", {}, env)->endpoint.Url(), "http://general:1");
+  EXPECT_EQ(Resolve("dynamodb", {}, env)->endpoint.Url(), "http://general:1");
 }
 
 TEST(ResolveServiceSettings, DefaultsToTheRegionsHttpsEndpointWithACaBundle) {
@@ -61,19 +67,18 @@ TEST(ResolveServiceSettings, DefaultsToTheRegionsHttpsEndpointWithACaBundle) {
   Write(dir.path() + "/ca.pem", "not checked here");
   Environment env =
       With(kKeys, {{"AWS_REGION", "eu-west-1"}, {"SSL_CERT_FILE", dir.path() + "/ca.pem"}});
-  Result<ServiceSettings> settings = ResolveServiceSettings("dynamodb", {}, env);
+  Result<ServiceSettings> settings = Resolve("dynamodb", {}, env);
   ASSERT_TRUE(settings.ok()) << settings.status().message();
   EXPECT_EQ(settings->endpoint.Url(), "https://dynamodb.eu-west-1.amazonaws.com");
   EXPECT_EQ(settings->endpoint.HostHeader(), "dynamodb.eu-west-1.amazonaws.com");
   EXPECT_EQ(settings->ca_bundle, dir.path() + "/ca.pem");
   env["AWS_REGION"] = "cn-north-1";
-  EXPECT_EQ(ResolveServiceSettings("dynamodb", {}, env)->endpoint.host,
-            "dynamodb.cn-north-1.amazonaws.com.cn");
+  EXPECT_EQ(Resolve("dynamodb", {}, env)->endpoint.host, "dynamodb.cn-north-1.amazonaws.com.cn");
 }
 
 TEST(ResolveServiceSettings, TrustsOnlyTheCompiledInAmazonRootsForAwsOwnEndpoint) {
   Result<ServiceSettings> settings =
-      ResolveServiceSettings("dynamodb", {}, With(kKeys, {{"AWS_REGION", "us-east-1"}}));
+      Resolve("dynamodb", {}, With(kKeys, {{"AWS_REGION", "us-east-1"}}));
   ASSERT_TRUE(settings.ok()) << settings.status().message();
   EXPECT_EQ(settings->endpoint.Url(), "https://dynamodb.us-east-1.amazonaws.com");
   EXPECT_TRUE(settings->amazon_roots);
@@ -86,13 +91,13 @@ TEST(ResolveServiceSettings, KeepsTheSystemStoreForCustomEndpointsAndChinaRegion
        {With(env, {{"AWS_ENDPOINT_URL_DYNAMODB", "https://dynamodb.example.net"}}),
         With(env, {{"AWS_ENDPOINT_URL", "https://dynamodb.us-east-1.amazonaws.com"}}),
         With(env, {{"AWS_REGION", "cn-north-1"}})}) {
-    Result<ServiceSettings> settings = ResolveServiceSettings("dynamodb", {}, custom);
+    Result<ServiceSettings> settings = Resolve("dynamodb", {}, custom);
     ASSERT_TRUE(settings.ok()) << settings.status().message();
     EXPECT_FALSE(settings->amazon_roots) << settings->endpoint.Url();
     EXPECT_EQ(settings->ca_bundle, FindCaBundle({}).value()) << settings->endpoint.Url();
   }
   Result<ServiceSettings> flag =
-      ResolveServiceSettings("dynamodb", {"", "https://dynamodb.us-east-1.amazonaws.com"}, env);
+      Resolve("dynamodb", {"", "https://dynamodb.us-east-1.amazonaws.com"}, env);
   ASSERT_TRUE(flag.ok());
   EXPECT_FALSE(flag->amazon_roots) << "an endpoint given on the command line is custom";
 }
@@ -101,16 +106,108 @@ TEST(ResolveServiceSettings, SslCertFileOrDirOverridesTheCompiledInRoots) {
   TempDir dir;
   Write(dir.path() + "/ca.pem", "not checked here");
   const Environment env = With(kKeys, {{"AWS_REGION", "us-east-1"}});
-  Result<ServiceSettings> file = ResolveServiceSettings(
-      "dynamodb", {}, With(env, {{"SSL_CERT_FILE", dir.path() + "/ca.pem"}}));
+  Result<ServiceSettings> file =
+      Resolve("dynamodb", {}, With(env, {{"SSL_CERT_FILE", dir.path() + "/ca.pem"}}));
   ASSERT_TRUE(file.ok());
   EXPECT_FALSE(file->amazon_roots);
   EXPECT_EQ(file->ca_bundle, dir.path() + "/ca.pem");
   Result<ServiceSettings> directory =
-      ResolveServiceSettings("dynamodb", {}, With(env, {{"SSL_CERT_DIR", dir.path()}}));
+      Resolve("dynamodb", {}, With(env, {{"SSL_CERT_DIR", dir.path()}}));
   ASSERT_TRUE(directory.ok());
   EXPECT_FALSE(directory->amazon_roots);
   EXPECT_EQ(directory->ca_bundle, dir.path());
+}
+
+TEST(ResolveServiceSettings, KeepsTheCompiledInRootsBehindAProxy) {
+  Result<ServiceSettings> settings =
+      Resolve("dynamodb", {},
+              With(kKeys, {{"AWS_REGION", "us-east-1"}, {"HTTPS_PROXY", "http://127.0.0.1:3128"}}));
+  ASSERT_TRUE(settings.ok()) << settings.status().message();
+  ASSERT_TRUE(settings->proxy.has_value());
+  EXPECT_EQ(settings->proxy->url, "http://127.0.0.1:3128");
+  EXPECT_TRUE(settings->amazon_roots) << "a CONNECT tunnel leaves TLS to the endpoint itself";
+  EXPECT_EQ(settings->ca_bundle, "");
+}
+
+TEST(UsesAmazonRoots, TrustsStsAsDynamoDbIsTrusted) {
+  const Environment env = {{"AWS_REGION", "eu-west-1"}};
+  Result<Endpoint> sts = ResolveEndpoint("sts", "eu-west-1", {}, env);
+  ASSERT_TRUE(sts.ok());
+  EXPECT_EQ(sts->Url(), "https://sts.eu-west-1.amazonaws.com");
+  EXPECT_TRUE(UsesAmazonRoots("sts", *sts, {}, env));
+  EXPECT_FALSE(UsesAmazonRoots("sts", *sts, {}, With(env, {{"SSL_CERT_FILE", "/x/ca.pem"}})));
+  EXPECT_FALSE(UsesAmazonRoots("sts", *sts, {}, With(env, {{"SSL_CERT_DIR", "/x"}})));
+  const Environment custom = With(env, {{"AWS_ENDPOINT_URL_STS", "https://sts.example.net"}});
+  EXPECT_FALSE(
+      UsesAmazonRoots("sts", ResolveEndpoint("sts", "eu-west-1", {}, custom).value(), {}, custom));
+  EXPECT_FALSE(
+      UsesAmazonRoots("sts", ResolveEndpoint("sts", "cn-north-1", {}, env).value(), {}, env))
+      << "China's endpoints keep the system store";
+  EXPECT_TRUE(UsesAmazonRoots("sts", *sts, {},
+                              With(env, {{"AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"}})))
+      << "another service's endpoint changes nothing for STS";
+}
+
+TEST(ResolveServiceSettings, TakesItsCredentialsFromTheResolverItIsGiven) {
+  std::string asked_region;
+  CredentialsResolver recording = [&asked_region](const Environment& env,
+                                                  const std::string& region) {
+    asked_region = region;
+    EXPECT_EQ(env.at("AWS_REGION"), "eu-north-1");
+    return Result<std::shared_ptr<CredentialsProvider>>(
+        StaticCredentials({"ID", "SECRET", ""}, "the test's provider"));
+  };
+  Result<ServiceSettings> settings =
+      ResolveServiceSettings("dynamodb", {}, {{"AWS_REGION", "eu-north-1"}}, recording);
+  ASSERT_TRUE(settings.ok()) << settings.status().message();
+  EXPECT_EQ(asked_region, "eu-north-1");
+  EXPECT_EQ(settings->credentials->Name(), "the test's provider");
+
+  CredentialsResolver failing = [](const Environment&, const std::string&) {
+    return Result<std::shared_ptr<CredentialsProvider>>(
+        Status::InvalidArgument("no credentials here"));
+  };
+  Result<ServiceSettings> refused =
+      ResolveServiceSettings("dynamodb", {}, {{"AWS_REGION", "eu-north-1"}}, failing);
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.status().message(), "no credentials here");
+}
+
+TEST(StaticKeyCredentials, SignsWithTheEnvironmentsKeysAndSaysSo) {
+  Result<std::shared_ptr<CredentialsProvider>> provider =
+      StaticKeyCredentials(With(kKeys, {{"AWS_SESSION_TOKEN", "TOKEN"}}), "us-east-1");
+  ASSERT_TRUE(provider.ok()) << provider.status().message();
+  EXPECT_EQ((*provider)->Name(), "environment variables");
+  Result<std::shared_ptr<const Credentials>> keys = (*provider)->GetCredentials(Deadline::max());
+  ASSERT_TRUE(keys.ok()) << keys.status().message();
+  EXPECT_EQ((*keys)->access_key_id, "AKID");
+  EXPECT_EQ((*keys)->session_token, "TOKEN");
+}
+
+TEST(StaticKeyCredentials, NamesTheProfileItsKeysCameFrom) {
+  TempDir home;
+  Write(home.path() + "/.aws/credentials", "[ci]\naws_access_key_id=CI\naws_secret_access_key=S\n");
+  Result<std::shared_ptr<CredentialsProvider>> provider =
+      StaticKeyCredentials({{"HOME", home.path()}, {"AWS_PROFILE", "ci"}}, "us-east-1");
+  ASSERT_TRUE(provider.ok()) << provider.status().message();
+  EXPECT_EQ((*provider)->Name(), "profile 'ci' of the shared files");
+}
+
+TEST(StaticKeyCredentials, ReadsNoneOfTheChainsOtherSources) {
+  // What the Lambda function resolves: a container endpoint, a web identity or a role to assume
+  // is not read, and missing keys are an error at start-up.
+  TempDir home;
+  Write(home.path() + "/.aws/config",
+        "[default]\nrole_arn = arn:aws:iam::1:role/r\ncredential_source = Environment\n");
+  Result<std::shared_ptr<CredentialsProvider>> provider =
+      StaticKeyCredentials({{"HOME", home.path()},
+                            {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/x"},
+                            {"AWS_WEB_IDENTITY_TOKEN_FILE", home.path() + "/token"},
+                            {"AWS_ROLE_ARN", "arn:aws:iam::1:role/r"}},
+                           "us-east-1");
+  ASSERT_EQ(provider.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(provider.status().message().find("AWS_ACCESS_KEY_ID"), std::string::npos)
+      << provider.status().message();
 }
 
 TEST(FindCaBundle, RefusesAnSslCertFileThatCannotBeRead) {
@@ -170,7 +267,7 @@ TEST(ResolveCredentials, UsesAwsProfileAndTheConfigFilesProfileSection) {
   EXPECT_EQ(credentials->access_key_id, "CI");
   EXPECT_EQ(credentials->session_token, "T");
   env["AWS_ENDPOINT_URL"] = "http://localhost:8000";
-  EXPECT_EQ(ResolveServiceSettings("dynamodb", {}, env)->region, "eu-central-1");
+  EXPECT_EQ(Resolve("dynamodb", {}, env)->region, "eu-central-1");
 }
 
 TEST(ResolveCredentials, NamesTheProfileAndFileWhenNothingIsFound) {

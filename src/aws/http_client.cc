@@ -69,8 +69,19 @@ Result<std::shared_ptr<TlsContext>> AmazonRootsTlsContext() {
   return LoadTlsContextFromPem(AmazonTrustRootsPem(), "the compiled-in Amazon roots");
 }
 
+namespace {
+
+// "host:port" ("[v6]:port" for an IPv6 literal): the target of a CONNECT.
+std::string Authority(const Endpoint& endpoint) {
+  const bool v6 = endpoint.host.find(':') != std::string::npos;
+  return (v6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" + std::to_string(endpoint.port);
+}
+
+}  // namespace
+
 struct HttpClient::Impl {
-  Impl(Endpoint e, std::shared_ptr<TlsContext> t) : endpoint(std::move(e)), tls(std::move(t)) {}
+  Impl(Endpoint e, std::shared_ptr<TlsContext> t, std::optional<HttpProxy> p)
+      : endpoint(std::move(e)), tls(std::move(t)), proxy(std::move(p)) {}
 
   bool Connected() const { return plain.has_value() || secure.has_value(); }
   beast::tcp_stream& Lowest() { return secure ? secure->next_layer() : *plain; }
@@ -114,15 +125,21 @@ struct HttpClient::Impl {
   }
 
   Status Connect(Deadline deadline);
+  Status OpenTunnel(Deadline deadline);
   Status Handshake(Deadline deadline);
   HttpOutcome Exchange(const HttpRequest& request, Deadline deadline);
 
+  // "https://host" or "https://host through proxy http://proxy:3128".
+  std::string Where() const {
+    return proxy ? endpoint.Url() + " through proxy " + proxy->url : endpoint.Url();
+  }
   Status Failed(std::string_view what, const ErrorCode& error) {
-    return Status::Unavailable(std::string(what) + " " + endpoint.Url() + ": " + error.message());
+    return Status::Unavailable(std::string(what) + " " + Where() + ": " + error.message());
   }
 
   Endpoint endpoint;
   std::shared_ptr<TlsContext> tls;
+  std::optional<HttpProxy> proxy;
   asio::io_context io{1};
   tcp::resolver resolver{io};
   std::optional<beast::tcp_stream> plain;
@@ -135,10 +152,11 @@ struct HttpClient::Impl {
 Status HttpClient::Impl::Connect(Deadline deadline) {
   Disconnect();
   const Deadline until = std::min(deadline, std::chrono::steady_clock::now() + kConnectTimeout);
+  const Endpoint& first_hop = proxy ? proxy->endpoint : endpoint;
   tcp::resolver::results_type addresses;
   ErrorCode error = Run(
       [&](auto done) {
-        resolver.async_resolve(endpoint.host, std::to_string(endpoint.port),
+        resolver.async_resolve(first_hop.host, std::to_string(first_hop.port),
                                [&addresses, done](ErrorCode e, tcp::resolver::results_type r) {
                                  addresses = std::move(r);
                                  done(e);
@@ -157,6 +175,12 @@ Status HttpClient::Impl::Connect(Deadline deadline) {
       },
       until);
   if (!error) Lowest().socket().set_option(tcp::no_delay(true), error);
+  if (!error && secure && proxy) {
+    if (Status tunnel = OpenTunnel(until); !tunnel.ok()) {
+      Disconnect();
+      return tunnel;
+    }
+  }
   if (!error && secure) {
     if (Status handshake = Handshake(until); !handshake.ok()) {
       Disconnect();
@@ -169,6 +193,45 @@ Status HttpClient::Impl::Connect(Deadline deadline) {
   }
   ++connections_opened;
   unused = true;
+  return Status::Ok();
+}
+
+Status HttpClient::Impl::OpenTunnel(Deadline deadline) {
+  // Only what the proxy needs: the endpoint's own headers (Authorization, the session token)
+  // travel inside the tunnel, encrypted.
+  http::request<http::empty_body> connect{http::verb::connect, Authority(endpoint), 11};
+  connect.set(http::field::host, Authority(endpoint));
+  if (!proxy->authorization.empty()) {
+    connect.set(http::field::proxy_authorization, proxy->authorization);
+  }
+  ErrorCode error = Run(
+      [&](auto done) {
+        http::async_write(Lowest(), connect, [done](ErrorCode e, std::size_t) { done(e); });
+      },
+      deadline);
+  if (error) return Failed("cannot ask for a tunnel to", error);
+  beast::flat_buffer answer;
+  http::response_parser<http::empty_body> parser;
+  parser.skip(true);  // a successful CONNECT's answer has no body, whatever its headers say
+  error = Run(
+      [&](auto done) {
+        http::async_read_header(Lowest(), answer, parser,
+                                [done](ErrorCode e, std::size_t) { done(e); });
+      },
+      deadline);
+  if (error) return Failed("no answer to CONNECT for", error);
+  const unsigned status = parser.get().result_int();
+  if (status / 100 != 2) {
+    return Status::Unavailable("proxy " + proxy->url + " refused a tunnel to " + endpoint.Url() +
+                               ": HTTP " + std::to_string(status) +
+                               (status == 407 ? " (the proxy wants credentials: user:password@ "
+                                                "in the proxy URL)"
+                                              : ""));
+  }
+  if (answer.size() != 0) {
+    return Status::Unavailable("proxy " + proxy->url + " sent data into the tunnel to " +
+                               endpoint.Url() + " before TLS started");
+  }
   return Status::Ok();
 }
 
@@ -187,9 +250,8 @@ Status HttpClient::Impl::Handshake(Deadline deadline) {
   // tell an expired certificate from an unknown CA or another host's name.
   const long verify = SSL_get_verify_result(secure->native_handle());
   if (verify != X509_V_OK) {
-    return Status::Unavailable("TLS handshake failed with " + endpoint.Url() + ": " +
-                               error.message() + " (" + X509_verify_cert_error_string(verify) +
-                               ")");
+    return Status::Unavailable("TLS handshake failed with " + Where() + ": " + error.message() +
+                               " (" + X509_verify_cert_error_string(verify) + ")");
   }
   return Failed("TLS handshake failed with", error);
 }
@@ -197,8 +259,18 @@ Status HttpClient::Impl::Handshake(Deadline deadline) {
 HttpOutcome HttpClient::Impl::Exchange(const HttpRequest& request, Deadline deadline) {
   const Deadline until = std::min(deadline, std::chrono::steady_clock::now() + kRequestTimeout);
   unused = false;
-  http::request<http::string_body> message{http::verb::post, request.target, 11};
+  const http::verb verb = http::string_to_verb(request.method);
+  if (verb == http::verb::unknown) {
+    return {Status::Internal("unknown HTTP method " + request.method), false, {}};
+  }
+  // Through a proxy, a plain-http request names its endpoint in absolute form.
+  const bool absolute = proxy && !secure;
+  http::request<http::string_body> message{
+      verb, absolute ? "http://" + endpoint.HostHeader() + request.target : request.target, 11};
   for (const auto& [name, value] : request.headers) message.set(name, value);
+  if (absolute && !proxy->authorization.empty()) {
+    message.set(http::field::proxy_authorization, proxy->authorization);
+  }
   message.body() = request.body;
   message.prepare_payload();
   auto write = [&](auto& stream) {
@@ -232,8 +304,9 @@ HttpOutcome HttpClient::Impl::Exchange(const HttpRequest& request, Deadline dead
   return {Status::Ok(), true, {response.result_int(), std::move(response.body())}};
 }
 
-HttpClient::HttpClient(Endpoint endpoint, std::shared_ptr<TlsContext> tls)
-    : impl_(std::make_unique<Impl>(std::move(endpoint), std::move(tls))) {}
+HttpClient::HttpClient(Endpoint endpoint, std::shared_ptr<TlsContext> tls,
+                       std::optional<HttpProxy> proxy)
+    : impl_(std::make_unique<Impl>(std::move(endpoint), std::move(tls), std::move(proxy))) {}
 
 HttpClient::~HttpClient() = default;
 
@@ -275,14 +348,14 @@ Result<TransportFactory> HttpClientFactory(const ServiceSettings& settings) {
       std::shared_ptr<TlsContext> tls;  // null if loading failed: the client then says so
     };
     auto roots = std::make_shared<LazyRoots>();
-    return TransportFactory(
-        [endpoint = settings.endpoint, roots]() -> std::unique_ptr<HttpTransport> {
-          std::call_once(roots->once, [&roots] {
-            Result<std::shared_ptr<TlsContext>> loaded = AmazonRootsTlsContext();
-            if (loaded.ok()) roots->tls = *loaded;
-          });
-          return std::make_unique<HttpClient>(endpoint, roots->tls);
-        });
+    return TransportFactory([endpoint = settings.endpoint, roots,
+                             proxy = settings.proxy]() -> std::unique_ptr<HttpTransport> {
+      std::call_once(roots->once, [&roots] {
+        Result<std::shared_ptr<TlsContext>> loaded = AmazonRootsTlsContext();
+        if (loaded.ok()) roots->tls = *loaded;
+      });
+      return std::make_unique<HttpClient>(endpoint, roots->tls, proxy);
+    });
   }
   std::shared_ptr<TlsContext> tls;
   if (settings.endpoint.tls) {
@@ -290,8 +363,9 @@ Result<TransportFactory> HttpClientFactory(const ServiceSettings& settings) {
     if (!loaded.ok()) return loaded.status();
     tls = *loaded;
   }
-  return TransportFactory([endpoint = settings.endpoint, tls]() -> std::unique_ptr<HttpTransport> {
-    return std::make_unique<HttpClient>(endpoint, tls);
+  return TransportFactory([endpoint = settings.endpoint, tls,
+                           proxy = settings.proxy]() -> std::unique_ptr<HttpTransport> {
+    return std::make_unique<HttpClient>(endpoint, tls, proxy);
   });
 }
 

@@ -1,4 +1,5 @@
-// HttpClient: HTTP/1.1 POSTs to one AWS endpoint over one kept-alive connection.
+// HttpClient: HTTP/1.1 requests (POST unless said otherwise) to one AWS endpoint over one
+// kept-alive connection, directly or through an HTTP proxy (aws/proxy.h).
 //
 // The connection is opened on first use and reused by every later call. Before reusing it the
 // client checks, without blocking, whether the peer closed it while it sat idle (servers close
@@ -12,6 +13,12 @@
 // Amazon roots compiled in) and its host name, and send SNI. Every step is bounded by the caller's
 // deadline and by kConnectTimeout/kRequestTimeout.
 //
+// Through a proxy: an https endpoint is reached through a tunnel (CONNECT host:port, with the
+// proxy's Proxy-Authorization if any and nothing else), then TLS to the endpoint itself, so the
+// proxy relays bytes it cannot read; an http endpoint gets its requests in absolute form
+// ("POST http://host:port/ HTTP/1.1") with the proxy's Proxy-Authorization added. A proxy that
+// refuses the tunnel is reported with its status (407: the proxy wants credentials).
+//
 // Thread safety: an HttpClient is used by one thread at a time (it owns its own io_context and
 // connection). TlsContext may be shared by clients on any threads.
 #ifndef HITCOUNTER_AWS_HTTP_CLIENT_H_
@@ -21,11 +28,13 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "aws/aws_config.h"
+#include "aws/proxy.h"
 #include "aws/sigv4.h"
 #include "hitcounter/status.h"
 
@@ -47,9 +56,10 @@ inline constexpr std::chrono::milliseconds kRequestTimeout{5'000};
 inline constexpr std::size_t kMaxResponseBytes = 8 * 1024 * 1024;
 
 struct HttpRequest {
-  std::string target = "/";
+  std::string target = "/";     // origin form: "/path?query"
   std::vector<Header> headers;  // sent as given (Host included); Content-Length is added
   std::string body;
+  std::string method = "POST";  // GET, PUT or POST
 };
 
 struct HttpResponse {
@@ -69,12 +79,14 @@ struct HttpOutcome {
 class HttpTransport {
  public:
   virtual ~HttpTransport() = default;
-  // POSTs `request` and waits for the response until `deadline` at the latest.
+  // Sends `request` (request.method, POST by default: hence the name) and waits for the
+  // response until `deadline` at the latest.
   virtual HttpOutcome Post(const HttpRequest& request, Deadline deadline) = 0;
 
   // Opens the connection the next Post will use, if it is not open already (TCP and, for
-  // https, TLS), by `deadline`; sends nothing. OK at once for a transport with no connection to
-  // open (test fakes); kUnavailable naming the endpoint when it cannot be reached.
+  // https, the proxy's tunnel if any and TLS), by `deadline`; sends no request. OK at once for
+  // a transport with no connection to open (test fakes); kUnavailable naming the endpoint when
+  // it cannot be reached.
   virtual Status Connect(Deadline /*deadline*/) { return Status::Ok(); }
 };
 
@@ -98,8 +110,10 @@ using TransportFactory = std::function<std::unique_ptr<HttpTransport>()>;
 
 class HttpClient final : public HttpTransport {
  public:
-  // A client of `endpoint`; `tls` must be non-null when endpoint.tls. Connects lazily.
-  HttpClient(Endpoint endpoint, std::shared_ptr<TlsContext> tls);
+  // A client of `endpoint`, through `proxy` when given; `tls` must be non-null when
+  // endpoint.tls. Connects lazily.
+  HttpClient(Endpoint endpoint, std::shared_ptr<TlsContext> tls,
+             std::optional<HttpProxy> proxy = std::nullopt);
   ~HttpClient() override;
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
@@ -115,10 +129,11 @@ class HttpClient final : public HttpTransport {
   std::unique_ptr<Impl> impl_;
 };
 
-// A factory of HttpClients of settings.endpoint. For https it loads the trusted CAs once and
-// shares them: settings.ca_bundle now (kInvalidArgument naming the file when it cannot be
-// loaded), or with settings.amazon_roots the compiled-in roots when the first client is made
-// (they cannot fail to load, and this keeps OpenSSL's work off the caller's path).
+// A factory of HttpClients of settings.endpoint, through settings.proxy when set. For https it
+// loads the trusted CAs once and shares them: settings.ca_bundle now (kInvalidArgument naming
+// the file when it cannot be loaded), or with settings.amazon_roots the compiled-in roots when
+// the first client is made (they cannot fail to load, and this keeps OpenSSL's work off the
+// caller's path).
 Result<TransportFactory> HttpClientFactory(const ServiceSettings& settings);
 
 }  // namespace hitcounter::aws

@@ -28,26 +28,6 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using std::chrono::milliseconds;
 
-// A self-signed certificate for "localhost" (EC P-256, valid until 2126), for tests only.
-constexpr const char* kLocalhostCert = R"(-----BEGIN CERTIFICATE-----
-MIIBljCCATugAwIBAgIUOui8qLCo1JYfsZS3jS4+wF5Lxk0wCgYIKoZIzj0EAwIw
-FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyNjE3MTUzMVoYDzIxMjYxMTAy
-MTcxNTMxWjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
-PQMBBwNCAASOjcQIiB2Ou0PaU9+h47VZJbwoujyc/GkxBQYt8c7MHp7YwFg1sfmM
-Nf1B8hQ0GZ2unpl4oGMtltoiHjTYRSv/o2kwZzAdBgNVHQ4EFgQUSoi06dImm+CC
-vjAD6hrDGoAv6Q8wHwYDVR0jBBgwFoAUSoi06dImm+CCvjAD6hrDGoAv6Q8wDwYD
-VR0TAQH/BAUwAwEB/zAUBgNVHREEDTALgglsb2NhbGhvc3QwCgYIKoZIzj0EAwID
-SQAwRgIhAMmkekJvcCOUTc7qwqg+3BhNePtDd9iZ/n32dzF5m4b0AiEAh59NAcki
-jiiKTxsx37ViZrJeSJ0kpCNV0oblYF+xoro=
------END CERTIFICATE-----
-)";
-constexpr const char* kLocalhostKey = R"(-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgE47MZOcXFnaTEF5j
-W3xOLlmAAfMLC4AqFL6EotcQZrahRANCAASOjcQIiB2Ou0PaU9+h47VZJbwoujyc
-/GkxBQYt8c7MHp7YwFg1sfmMNf1B8hQ0GZ2unpl4oGMtltoiHjTYRSv/
------END PRIVATE KEY-----
-)";
-
 enum class Behaviour {
   kAnswer,          // answers every request on a kept-alive connection
   kAnswerAndClose,  // answers one request, then closes (without saying so)
@@ -58,13 +38,9 @@ enum class Behaviour {
 // A one-thread HTTP(S) server on 127.0.0.1 serving `connections` connections, then stopping.
 class TestServer {
  public:
-  TestServer(Behaviour behaviour, int connections, bool tls)
-      : TestServer(behaviour, connections,
-                   tls ? std::optional(testing::TestIdentity{kLocalhostCert, kLocalhostKey})
-                       : std::nullopt) {}
-
-  // Over TLS with `identity`'s certificate when set.
-  TestServer(Behaviour behaviour, int connections, std::optional<testing::TestIdentity> identity)
+  // Plain HTTP, or over TLS with `identity`'s certificate when set.
+  TestServer(Behaviour behaviour, int connections,
+             std::optional<testing::TestIdentity> identity = std::nullopt)
       : behaviour_(behaviour) {
     const bool tls = identity.has_value();
     if (tls) {
@@ -129,7 +105,7 @@ HttpRequest Request() {
 Deadline In(milliseconds budget) { return std::chrono::steady_clock::now() + budget; }
 
 TEST(HttpClient, KeepsOneConnectionForManyRequests) {
-  TestServer server(Behaviour::kAnswer, 1, /*tls=*/false);
+  TestServer server(Behaviour::kAnswer, 1);
   HttpClient client(Endpoint{false, "127.0.0.1", server.port()}, nullptr);
   for (int i = 0; i < 5; ++i) {
     HttpOutcome outcome = client.Post(Request(), In(milliseconds(5'000)));
@@ -141,7 +117,7 @@ TEST(HttpClient, KeepsOneConnectionForManyRequests) {
 }
 
 TEST(HttpClient, ReconnectsWhenThePeerClosedTheKeptConnection) {
-  TestServer server(Behaviour::kAnswerAndClose, 3, /*tls=*/false);
+  TestServer server(Behaviour::kAnswerAndClose, 3);
   HttpClient client(Endpoint{false, "127.0.0.1", server.port()}, nullptr);
   for (int i = 0; i < 3; ++i) {
     HttpOutcome outcome = client.Post(Request(), In(milliseconds(5'000)));
@@ -152,7 +128,7 @@ TEST(HttpClient, ReconnectsWhenThePeerClosedTheKeptConnection) {
 }
 
 TEST(HttpClient, GivesUpAtTheDeadlineWhenNoResponseComes) {
-  TestServer server(Behaviour::kSilent, 1, /*tls=*/false);
+  TestServer server(Behaviour::kSilent, 1);
   HttpClient client(Endpoint{false, "127.0.0.1", server.port()}, nullptr);
   const auto start = std::chrono::steady_clock::now();
   HttpOutcome outcome = client.Post(Request(), In(milliseconds(300)));
@@ -164,7 +140,7 @@ TEST(HttpClient, GivesUpAtTheDeadlineWhenNoResponseComes) {
 TEST(HttpClient, ReportsARefusedConnectionAsNotSent) {
   std::uint16_t port;
   {
-    TestServer server(Behaviour::kAnswer, 1, /*tls=*/false);
+    TestServer server(Behaviour::kAnswer, 1);
     port = server.port();
     HttpClient once(Endpoint{false, "127.0.0.1", port}, nullptr);
     ASSERT_TRUE(once.Post(Request(), In(milliseconds(5'000))).status.ok());
@@ -176,7 +152,7 @@ TEST(HttpClient, ReportsARefusedConnectionAsNotSent) {
 }
 
 TEST(HttpClient, ConnectOpensTheConnectionTheNextPostUses) {
-  TestServer server(Behaviour::kAnswer, 1, /*tls=*/false);
+  TestServer server(Behaviour::kAnswer, 1);
   HttpClient client(Endpoint{false, "127.0.0.1", server.port()}, nullptr);
   ASSERT_TRUE(client.Connect(In(milliseconds(5'000))).ok());
   EXPECT_EQ(client.connections_opened(), 1u);
@@ -188,7 +164,7 @@ TEST(HttpClient, ConnectOpensTheConnectionTheNextPostUses) {
 }
 
 TEST(HttpClient, APreOpenedConnectionThePeerClosedIsReplacedBeforeThePost) {
-  TestServer server(Behaviour::kCloseFirst, 2, /*tls=*/false);
+  TestServer server(Behaviour::kCloseFirst, 2);
   HttpClient client(Endpoint{false, "127.0.0.1", server.port()}, nullptr);
   ASSERT_TRUE(client.Connect(In(milliseconds(5'000))).ok());
   std::this_thread::sleep_for(milliseconds(50));  // let the close arrive
@@ -200,7 +176,7 @@ TEST(HttpClient, APreOpenedConnectionThePeerClosedIsReplacedBeforeThePost) {
 TEST(HttpClient, ConnectReportsAnEndpointThatCannotBeReached) {
   std::uint16_t port;
   {
-    TestServer server(Behaviour::kAnswer, 1, /*tls=*/false);
+    TestServer server(Behaviour::kAnswer, 1);
     port = server.port();
     HttpClient once(Endpoint{false, "127.0.0.1", port}, nullptr);
     ASSERT_TRUE(once.Post(Request(), In(milliseconds(5'000))).status.ok());
@@ -211,18 +187,24 @@ TEST(HttpClient, ConnectReportsAnEndpointThatCannotBeReached) {
   EXPECT_NE(connected.message().find("127.0.0.1"), std::string::npos) << connected.message();
 }
 
+// Against a server whose certificate for "localhost" a CA this test makes signed: a bundle file
+// or a hashed directory holding that CA is trusted, the host's CA store and another host name
+// are not.
 class HttpsClientTest : public ::testing::Test {
  protected:
   std::string WriteCa() {
     std::string path = dir_.path() + "/ca.pem";
-    std::ofstream(path) << kLocalhostCert;
+    std::ofstream(path) << ca_.certificate_pem();
     return path;
   }
+  testing::TestIdentity Localhost() const { return ca_.IssueServerCertificate("localhost"); }
+
+  testing::TestCa ca_{"hitcounter test CA"};
   testing::TempDir dir_;
 };
 
 TEST_F(HttpsClientTest, TalksToAServerWhoseCertificateTheBundleTrusts) {
-  TestServer server(Behaviour::kAnswer, 1, /*tls=*/true);
+  TestServer server(Behaviour::kAnswer, 1, Localhost());
   HttpClient client(Endpoint{true, "localhost", server.port()},
                     std::move(LoadTlsContext(WriteCa())).value());
   for (int i = 0; i < 2; ++i) {
@@ -235,7 +217,8 @@ TEST_F(HttpsClientTest, TalksToAServerWhoseCertificateTheBundleTrusts) {
 
 TEST_F(HttpsClientTest, TalksToAServerWhoseCertificateAHashedDirectoryTrusts) {
   // OpenSSL finds a CA in a directory by the hash of its subject name: <hash>.0.
-  BIO* pem = BIO_new_mem_buf(kLocalhostCert, -1);
+  BIO* pem =
+      BIO_new_mem_buf(ca_.certificate_pem().data(), static_cast<int>(ca_.certificate_pem().size()));
   X509* certificate = PEM_read_bio_X509(pem, nullptr, nullptr, nullptr);
   ASSERT_NE(certificate, nullptr);
   char name[32];
@@ -244,9 +227,9 @@ TEST_F(HttpsClientTest, TalksToAServerWhoseCertificateAHashedDirectoryTrusts) {
   BIO_free(pem);
   std::string directory = dir_.path() + "/certs";
   std::filesystem::create_directory(directory);
-  std::ofstream(directory + "/" + name) << kLocalhostCert;
+  std::ofstream(directory + "/" + name) << ca_.certificate_pem();
 
-  TestServer server(Behaviour::kAnswer, 1, /*tls=*/true);
+  TestServer server(Behaviour::kAnswer, 1, Localhost());
   HttpClient client(Endpoint{true, "localhost", server.port()},
                     std::move(LoadTlsContext(directory)).value());
   HttpOutcome outcome = client.Post(Request(), In(milliseconds(5'000)));
@@ -254,7 +237,7 @@ TEST_F(HttpsClientTest, TalksToAServerWhoseCertificateAHashedDirectoryTrusts) {
 }
 
 TEST_F(HttpsClientTest, RefusesACertificateTheSystemBundleDoesNotTrust) {
-  TestServer server(Behaviour::kAnswer, 1, /*tls=*/true);
+  TestServer server(Behaviour::kAnswer, 1, Localhost());
   Result<std::string> system_bundle = FindCaBundle({});
   ASSERT_TRUE(system_bundle.ok()) << system_bundle.status().message();
   HttpClient client(Endpoint{true, "localhost", server.port()},
@@ -266,7 +249,7 @@ TEST_F(HttpsClientTest, RefusesACertificateTheSystemBundleDoesNotTrust) {
 }
 
 TEST_F(HttpsClientTest, RefusesACertificateForAnotherHostName) {
-  TestServer server(Behaviour::kAnswer, 1, /*tls=*/true);
+  TestServer server(Behaviour::kAnswer, 1, Localhost());
   HttpClient client(Endpoint{true, "127.0.0.1", server.port()},
                     std::move(LoadTlsContext(WriteCa())).value());
   HttpOutcome outcome = client.Post(Request(), In(milliseconds(5'000)));

@@ -6,6 +6,8 @@
 #include <array>
 #include <thread>
 
+#include "aws/credentials_provider.h"
+
 namespace hitcounter::aws {
 namespace {
 
@@ -79,7 +81,13 @@ AwsJsonClient::AwsJsonClient(ServiceSettings settings, JsonService service,
       random_(JitterSeed(this)) {}
 
 Result<HttpRequest> AwsJsonClient::SignedRequest(std::string_view operation,
-                                                 const std::string& body) {
+                                                 const std::string& body, Deadline deadline) {
+  if (settings_.credentials == nullptr) {
+    return Status::Internal("no credentials provider in the service settings");
+  }
+  Result<std::shared_ptr<const Credentials>> credentials =
+      settings_.credentials->GetCredentials(deadline);
+  if (!credentials.ok()) return credentials.status();
   HttpRequest request;
   request.body = body;
   request.headers = {
@@ -90,7 +98,7 @@ Result<HttpRequest> AwsJsonClient::SignedRequest(std::string_view operation,
   };
   HttpRequestToSign to_sign{"POST", "/", "", request.headers, body};
   SigningParams params{settings_.region, service_.signing_name, clock_.Now() / 1000};
-  Result<std::vector<Header>> added = SignRequest(to_sign, settings_.credentials, params);
+  Result<std::vector<Header>> added = SignRequest(to_sign, **credentials, params);
   if (!added.ok()) return added.status();
   for (Header& header : std::move(added).value()) request.headers.push_back(std::move(header));
   return request;
@@ -106,9 +114,10 @@ milliseconds AwsJsonClient::Backoff(int retry) {
 AwsCallResult AwsJsonClient::Call(std::string_view operation, const std::string& body,
                                   Deadline deadline, Replay replay) {
   AwsCallResult result;
-  Result<HttpRequest> request = SignedRequest(operation, body);
+  Result<HttpRequest> request = SignedRequest(operation, body, deadline);
   if (!request.ok()) {
-    result.status = request.status();
+    result.status = Status::Unavailable(std::string(operation) +
+                                        " not sent: no credentials: " + request.status().message());
     return result;
   }
   for (;;) {
@@ -139,8 +148,8 @@ AwsCallResult AwsJsonClient::Call(std::string_view operation, const std::string&
     const milliseconds wait = Backoff(result.attempts - 1);
     if (std::chrono::steady_clock::now() + wait >= deadline) return result;
     sleep_(wait);
-    // Signed again so that X-Amz-Date is the time of this attempt.
-    if (Result<HttpRequest> resigned = SignedRequest(operation, body); resigned.ok()) {
+    // Signed again so that X-Amz-Date is the time of this attempt, with the credentials of now.
+    if (Result<HttpRequest> resigned = SignedRequest(operation, body, deadline); resigned.ok()) {
       request = std::move(resigned);
     }
   }

@@ -88,8 +88,10 @@ class AwsJsonClient {
  public:
   using SleepFunction = std::function<void(std::chrono::milliseconds)>;
 
-  // Calls go to settings.endpoint through `transport`, signed with settings.credentials for
-  // settings.region at the time `clock` tells. `clock` must outlive the client.
+  // Calls go to settings.endpoint through `transport`, each attempt signed with the current
+  // credentials of settings.credentials (never null) for settings.region at the time `clock`
+  // tells. `clock` must outlive the client. When no credentials can be had by the call's
+  // deadline, the call fails with kUnavailable naming the credentials' source, unsent.
   AwsJsonClient(ServiceSettings settings, JsonService service,
                 std::unique_ptr<HttpTransport> transport, const Clock& clock);
 
@@ -108,7 +110,8 @@ class AwsJsonClient {
   const ServiceSettings& settings() const { return settings_; }
 
  private:
-  Result<HttpRequest> SignedRequest(std::string_view operation, const std::string& body);
+  Result<HttpRequest> SignedRequest(std::string_view operation, const std::string& body,
+                                    Deadline deadline);
   std::chrono::milliseconds Backoff(int retry);
 
   ServiceSettings settings_;

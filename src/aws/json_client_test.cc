@@ -5,6 +5,8 @@
 #include <deque>
 #include <string>
 
+#include "aws/credentials_provider.h"
+
 namespace hitcounter::aws {
 namespace {
 
@@ -49,7 +51,8 @@ class AwsJsonClientTest : public ::testing::Test {
   }
 
   static ServiceSettings Settings() {
-    return {"us-east-1", Endpoint{false, "localhost", 8000}, {"AKID", "SECRET", ""}, ""};
+    return {"us-east-1", Endpoint{false, "localhost", 8000},
+            StaticCredentials({"AKID", "SECRET", ""}), ""};
   }
 
   AwsCallResult Call(Replay replay, milliseconds budget = milliseconds(60'000)) {

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "aws/aws_config.h"
+#include "aws/credentials_chain.h"
 #include "store/sqlite_store.h"
 
 namespace hitcounter::cli {
@@ -54,9 +55,11 @@ bool IsSqliteStore(const StoreFlags& flags) { return HasScheme(flags.spec, kSqli
 
 Result<DynamoDbSettings> DynamoDbSettingsFor(const StoreFlags& flags) {
   if (!HasScheme(flags.spec, kDynamoDb)) return UnknownStore(flags.spec);
-  return ResolveDynamoDbSettings(flags.spec.substr(kDynamoDb.size()),
-                                 aws::Overrides{flags.region, flags.endpoint_url},
-                                 aws::ProcessEnvironment());
+  return ResolveDynamoDbSettings(
+      flags.spec.substr(kDynamoDb.size()), aws::Overrides{flags.region, flags.endpoint_url},
+      aws::ProcessEnvironment(), [](const aws::Environment& env, const std::string& region) {
+        return aws::DefaultCredentialsChain(env, region);
+      });
 }
 
 std::string SqlitePath(const StoreFlags& flags) {

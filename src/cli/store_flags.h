@@ -3,7 +3,8 @@
 //   --store sqlite:PATH       the embedded SQLite store in the file PATH (created when missing)
 //   --store dynamodb:TABLE    the DynamoDB table TABLE; region, endpoint and credentials as the
 //                             AWS CLI resolves them (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB,
-//                             AWS_ACCESS_KEY_ID..., AWS_PROFILE), or --region / --endpoint-url
+//                             the SDKs' default credentials chain: aws/credentials_chain.h),
+//                             or --region / --endpoint-url
 #ifndef HITCOUNTER_CLI_STORE_FLAGS_H_
 #define HITCOUNTER_CLI_STORE_FLAGS_H_
 

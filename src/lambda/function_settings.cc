@@ -57,7 +57,8 @@ Result<FunctionSettings> FunctionSettingsFromEnv(const aws::Environment& env) {
     return Status::InvalidArgument(
         "TABLE_NAME is not set: name the DynamoDB table of the counters");
   }
-  Result<DynamoDbSettings> store = ResolveDynamoDbSettings(std::move(table), {}, env);
+  Result<DynamoDbSettings> store =
+      ResolveDynamoDbSettings(std::move(table), {}, env, aws::StaticKeyCredentials);
   if (!store.ok()) return store.status();
   FunctionSettings settings{std::move(store).value(), {}};
   settings.store.workers = 0;

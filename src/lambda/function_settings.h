@@ -2,7 +2,9 @@
 //
 //   TABLE_NAME                  the DynamoDB table of the counters (required)
 //   AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (set by Lambda),
-//   AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL (optional): as ResolveDynamoDbSettings says
+//   AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL (optional): as ResolveDynamoDbSettings says,
+//                               with static keys only (aws::StaticKeyCredentials): the function
+//                               is built without the rest of the SDKs' credentials chain
 //   HITCOUNTER_RESERVED_PREFIX  the prefix of the read-only endpoints (optional, default "/_")
 //   HITCOUNTER_RATE_LIMIT       counted hits per route and window, e.g. "100/1m" (optional)
 //   HITCOUNTER_RATE_LIMIT_RULES per-prefix overrides, "PREFIX LIMIT/WINDOW" or

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "aws/credentials_provider.h"
+
 namespace hitcounter::lambda {
 namespace {
 
@@ -20,9 +22,26 @@ TEST(FunctionSettingsTest, ReadsTheTableRegionCredentialsAndEndpoint) {
   EXPECT_EQ(settings->store.table, "hits");
   EXPECT_EQ(settings->store.workers, 0u);  // inline: one event at a time
   EXPECT_EQ(settings->store.service.region, "eu-west-1");
-  EXPECT_EQ(settings->store.service.credentials.session_token, "token");
+  Result<std::shared_ptr<const aws::Credentials>> credentials =
+      settings->store.service.credentials->GetCredentials(aws::Deadline::max());
+  ASSERT_TRUE(credentials.ok()) << credentials.status().message();
+  EXPECT_EQ((*credentials)->session_token, "token");
   EXPECT_EQ(settings->store.service.endpoint.port, 8000);
   EXPECT_EQ(settings->service.reserved_prefix, "/_");
+}
+
+TEST(FunctionSettingsTest, MissingKeysStopInitEvenWithAnotherSourceOfTheChainConfigured) {
+  // The function signs with the keys Lambda puts in its environment: it is built without the
+  // rest of the SDKs' chain (no container endpoint, web identity or instance metadata).
+  aws::Environment env = LambdaEnvironment();
+  env.erase("AWS_ACCESS_KEY_ID");
+  env.erase("AWS_SECRET_ACCESS_KEY");
+  env["HOME"] = "/nonexistent";
+  env["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] = "/v2/credentials/x";
+  Result<FunctionSettings> settings = FunctionSettingsFromEnv(env);
+  ASSERT_EQ(settings.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(settings.status().message().find("AWS_ACCESS_KEY_ID"), std::string::npos)
+      << settings.status().message();
 }
 
 TEST(FunctionSettingsTest, TheReservedPrefixCanBeChanged) {

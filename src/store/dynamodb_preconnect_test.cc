@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "aws/credentials_provider.h"
 #include "store/dynamodb_store.h"
 #include "tests/support/store_calls.h"
 
@@ -50,7 +51,8 @@ class RecordingTransport final : public aws::HttpTransport {
 std::unique_ptr<DynamoDbStore> OpenInline(Ledger& ledger, const Clock& clock) {
   DynamoDbSettings settings;
   settings.table = "counters";
-  settings.service = {"us-east-1", aws::Endpoint{false, "localhost", 8000}, {"A", "S", ""}, ""};
+  settings.service = {"us-east-1", aws::Endpoint{false, "localhost", 8000},
+                      aws::StaticCredentials({"A", "S", ""}), ""};
   settings.workers = 0;  // as in the Lambda function
   auto transports = [&ledger]() -> std::unique_ptr<aws::HttpTransport> {
     std::lock_guard lock(ledger.mutex);

@@ -85,9 +85,11 @@ Status ValidateTableName(std::string_view table) {
 }
 
 Result<DynamoDbSettings> ResolveDynamoDbSettings(std::string table, const aws::Overrides& overrides,
-                                                 const aws::Environment& env) {
+                                                 const aws::Environment& env,
+                                                 const aws::CredentialsResolver& credentials_for) {
   if (Status valid = ValidateTableName(table); !valid.ok()) return valid;
-  Result<aws::ServiceSettings> service = aws::ResolveServiceSettings("dynamodb", overrides, env);
+  Result<aws::ServiceSettings> service =
+      aws::ResolveServiceSettings("dynamodb", overrides, env, credentials_for);
   if (!service.ok()) return service.status();
   DynamoDbSettings settings;
   settings.table = std::move(table);

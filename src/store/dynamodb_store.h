@@ -118,10 +118,11 @@ struct DynamoDbSettings {
 Status ValidateTableName(std::string_view table);
 
 // The settings for `table`, with region, endpoint and credentials from `overrides` (command-line
-// flags) and `env` as aws::ResolveServiceSettings describes. kInvalidArgument naming what is
-// missing or wrong.
+// flags), `env` and `credentials_for` as aws::ResolveServiceSettings describes.
+// kInvalidArgument naming what is missing or wrong.
 Result<DynamoDbSettings> ResolveDynamoDbSettings(std::string table, const aws::Overrides& overrides,
-                                                 const aws::Environment& env);
+                                                 const aws::Environment& env,
+                                                 const aws::CredentialsResolver& credentials_for);
 
 class DynamoDbStore final : public Store {
  public:

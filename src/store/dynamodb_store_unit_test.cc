@@ -6,6 +6,7 @@
 #include <future>
 #include <mutex>
 
+#include "aws/credentials_provider.h"
 #include "store/dynamodb_store.h"
 #include "tests/support/store_calls.h"
 
@@ -58,7 +59,8 @@ class DynamoDbStoreUnitTest : public ::testing::Test {
   std::unique_ptr<DynamoDbStore> Open(std::size_t workers, std::size_t max_queued,
                                       DynamoDbSettings settings = {}) {
     settings.table = "counters";
-    settings.service = {"us-east-1", aws::Endpoint{false, "localhost", 8000}, {"A", "S", ""}, ""};
+    settings.service = {"us-east-1", aws::Endpoint{false, "localhost", 8000},
+                        aws::StaticCredentials({"A", "S", ""}), ""};
     settings.workers = workers;
     settings.max_queued_hits = max_queued;
     auto transports = [this] { return std::make_unique<GatedTransport>(gate_); };

@@ -55,7 +55,8 @@ inline std::string UniqueTableName(const std::string& stem) {
 }
 
 inline DynamoDbSettings SettingsFor(const LocalDynamoDb& engine, const std::string& table) {
-  Result<DynamoDbSettings> settings = ResolveDynamoDbSettings(table, {}, EnvironmentFor(engine));
+  Result<DynamoDbSettings> settings =
+      ResolveDynamoDbSettings(table, {}, EnvironmentFor(engine), aws::StaticKeyCredentials);
   EXPECT_TRUE(settings.ok()) << settings.status().message();
   return settings.ok() ? std::move(settings).value() : DynamoDbSettings{};
 }
