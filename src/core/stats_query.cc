@@ -5,6 +5,7 @@
 #include <charconv>
 #include <utility>
 
+#include "core/utf8.h"
 #include "hitcounter/route.h"
 #include "hitcounter/service.h"
 
@@ -41,16 +42,31 @@ bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-Status UnknownParameter(std::string_view raw_key) {
+// The name of an unknown parameter as an error message may show it: decoded, at most
+// kMaxEchoedNameBytes, and only when it is readable UTF-8 (an answer is JSON), else empty.
+std::string EchoableName(std::string_view raw_key) {
   Result<std::string> name = DecodeQueryValue(raw_key);
   std::string shown = name.ok() ? *name : std::string(raw_key);
-  if (shown.size() > kMaxEchoedNameBytes) shown = shown.substr(0, kMaxEchoedNameBytes) + "...";
+  const bool cut = shown.size() > kMaxEchoedNameBytes;
+  if (cut) shown.resize(kMaxEchoedNameBytes);
+  // A cut may split a character: drop up to three bytes of it.
+  for (int dropped = 0; !CheckReadableUtf8(shown).ok(); ++dropped) {
+    if (!cut || dropped == 3 || shown.empty()) return "";
+    shown.pop_back();
+  }
+  return cut ? shown + "..." : shown;
+}
+
+Status UnknownParameter(std::string_view raw_key) {
+  const std::string shown = EchoableName(raw_key);
   std::string known;
   for (std::string_view parameter : kParameters) {
     known += known.empty() ? "" : parameter == kParameters.back() ? " and " : ", ";
     known += parameter;
   }
-  return Status::InvalidArgument("unknown parameter \"" + shown + "\": stats takes " + known);
+  const std::string named = shown.empty() ? "an unknown parameter (its name is not readable text)"
+                                          : "unknown parameter \"" + shown + "\"";
+  return Status::InvalidArgument(named + ": stats takes " + known);
 }
 
 Result<bool> ParseTotals(std::string_view value) {

@@ -1,4 +1,5 @@
 #include "core/stats_query.h"
+#include "core/utf8.h"
 
 #include <gtest/gtest.h>
 
@@ -46,6 +47,18 @@ TEST(ParseStatsQuery, RefusesAnUnknownParameterNamingIt) {
     }
   }
   EXPECT_NE(ParseStatsQuery("my+key=1").status().message().find("\"my key\""), std::string::npos);
+}
+
+// Found by fuzz_http_request: a name that is not UTF-8 was echoed into the JSON error body.
+TEST(ParseStatsQuery, ShowsAnUnknownNameOnlyAsReadableText) {
+  const Status raw = ParseStatsQuery("l\xb8\xb8imit=1").status();
+  EXPECT_EQ(raw.code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(CheckReadableUtf8(raw.message()).ok()) << raw.message();
+  EXPECT_NE(raw.message().find("not readable text"), std::string::npos) << raw.message();
+  // 63 ASCII bytes then a two-byte character: the cut at 64 bytes drops the half character.
+  const Status cut = ParseStatsQuery(std::string(63, 'a') + "%C3%A9x=1").status();
+  EXPECT_TRUE(CheckReadableUtf8(cut.message()).ok()) << cut.message();
+  EXPECT_NE(cut.message().find(std::string(63, 'a') + "...\""), std::string::npos) << cut.message();
 }
 
 TEST(ParseStatsQuery, RefusesAParameterGivenTwiceAndRouteWithAListingsParameters) {
