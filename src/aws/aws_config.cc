@@ -11,6 +11,7 @@
 #include "aws/amazon_roots.h"
 #include "aws/credentials_provider.h"
 #include "aws/proxy.h"
+#include "core/text.h"
 
 extern char** environ;
 
@@ -29,16 +30,6 @@ constexpr std::string_view kAmazonLinuxCaBundle = "/etc/pki/tls/certs/ca-bundle.
 constexpr std::string_view kDebianCaDirectory = "/etc/ssl/certs";
 constexpr std::string_view kFedoraCaDirectory = "/etc/pki/ca-trust/extracted/pem/directory-hash";
 
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 std::optional<std::string> Lookup(const Environment& env, std::string_view name) {
   auto it = env.find(name);
   if (it == env.end() || it->second.empty()) return std::nullopt;
@@ -53,17 +44,17 @@ IniFile ParseIni(std::string_view text) {
   std::istringstream lines{std::string(text)};
   for (std::string raw; std::getline(lines, raw);) {
     if (!raw.empty() && std::isspace(static_cast<unsigned char>(raw.front()))) continue;
-    std::string_view line = Trim(raw);
+    std::string_view line = TrimWhitespace(raw);
     if (line.empty() || line.front() == '#' || line.front() == ';') continue;
     if (line.front() == '[' && line.back() == ']') {
-      section = std::string(Trim(line.substr(1, line.size() - 2)));
+      section = std::string(TrimWhitespace(line.substr(1, line.size() - 2)));
       ini[section];
       continue;
     }
     std::size_t equals = line.find('=');
     if (equals == std::string_view::npos || section.empty()) continue;
-    ini[section][std::string(Trim(line.substr(0, equals)))] =
-        std::string(Trim(line.substr(equals + 1)));
+    ini[section][std::string(TrimWhitespace(line.substr(0, equals)))] =
+        std::string(TrimWhitespace(line.substr(equals + 1)));
   }
   return ini;
 }

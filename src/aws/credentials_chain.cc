@@ -14,6 +14,7 @@
 #include "aws/proxy.h"
 #include "aws/sts_credentials.h"
 #include "aws/url.h"
+#include "core/text.h"
 
 namespace hitcounter::aws {
 namespace {
@@ -31,12 +32,6 @@ std::optional<std::string> Lookup(const Environment& env, std::string_view name)
 std::string Get(const ProfileSettings& profile, std::string_view key) {
   auto it = profile.find(key);
   return it == profile.end() ? std::string() : it->second;
-}
-
-std::string Lower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower;
 }
 
 std::shared_ptr<CredentialsProvider> Refreshing(std::unique_ptr<CredentialsSource> source,
@@ -181,7 +176,7 @@ ChainBuilder::MaybeProvider ChainBuilder::Imds(const std::string& hint) {
     text = *endpoint;
   } else {
     variable = "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE";
-    const std::string mode = Lower(Lookup(env_, variable).value_or("ipv4"));
+    const std::string mode = AsciiLower(Lookup(env_, variable).value_or("ipv4"));
     if (mode != "ipv4" && mode != "ipv6") {
       return Status::InvalidArgument(variable + " must be IPv4 or IPv6");
     }
@@ -370,7 +365,7 @@ Result<std::shared_ptr<CredentialsProvider>> ChainBuilder::Build() {
   looked_at +=
       ", or set AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN, or "
       "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI";
-  if (Lower(Lookup(env_, "AWS_EC2_METADATA_DISABLED").value_or("")) == "true") {
+  if (AsciiLower(Lookup(env_, "AWS_EC2_METADATA_DISABLED").value_or("")) == "true") {
     return Status::InvalidArgument("no AWS credentials: " + looked_at +
                                    " (instance metadata is off: AWS_EC2_METADATA_DISABLED=true)");
   }

@@ -9,25 +9,10 @@
 #include <cstring>
 
 #include "aws/url.h"
+#include "core/text.h"
 
 namespace hitcounter::aws {
 namespace {
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-std::string Lower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower;
-}
 
 // The first of `names` set to a non-empty value, with its name.
 std::optional<std::pair<std::string, std::string>> FirstSet(
@@ -136,14 +121,14 @@ std::string Base64(std::string_view data) {
 }  // namespace
 
 bool NoProxyMatches(std::string_view no_proxy, std::string_view host, std::uint16_t port) {
-  std::string lower_host = Lower(host);
+  std::string lower_host = AsciiLower(host);
   std::string_view wanted = lower_host;
   if (!wanted.empty() && wanted.back() == '.') wanted.remove_suffix(1);
-  std::string lower_list = Lower(no_proxy);
+  std::string lower_list = AsciiLower(no_proxy);
   std::string_view list = lower_list;
   while (!list.empty()) {
     const std::size_t comma = list.find(',');
-    std::string_view entry = Trim(list.substr(0, comma));
+    std::string_view entry = TrimWhitespace(list.substr(0, comma));
     list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
     if (entry.empty()) continue;
     if (entry == "*") return true;

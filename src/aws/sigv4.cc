@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/text.h"
+
 namespace hitcounter::aws {
 namespace {
 
@@ -70,14 +72,6 @@ bool IsPrintableAscii(std::string_view text) {
 
 bool IsHeaderSpace(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-std::string ToLower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 int HexValue(char c) {
@@ -227,7 +221,7 @@ CanonicalHeaders BuildCanonicalHeaders(const std::vector<Header>& headers) {
   std::vector<std::pair<std::string, std::string>> lowered;
   lowered.reserve(headers.size());
   for (const auto& [name, value] : headers) {
-    std::string lower_name = ToLower(name);
+    std::string lower_name = AsciiLower(name);
     if (IsUnsignedHeader(lower_name)) continue;
     lowered.emplace_back(std::move(lower_name), CanonicalHeaderValue(value));
   }
@@ -379,7 +373,7 @@ Status Validate(const HttpRequestToSign& request, const Credentials& credentials
   bool has_host = false;
   for (const auto& [name, value] : request.headers) {
     if (!IsToken(name)) return Status::InvalidArgument("a header name is not a token");
-    const std::string lower_name = ToLower(name);
+    const std::string lower_name = AsciiLower(name);
     if (std::find(kSignerHeaders.begin(), kSignerHeaders.end(), lower_name) !=
         kSignerHeaders.end()) {
       return Status::InvalidArgument("the request already has " + name + ", which the signer adds");

@@ -3,17 +3,12 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/text.h"
+
 namespace hitcounter {
 namespace {
 
 constexpr std::string_view kWhitespace = " \t\r";
-
-std::string_view Trim(std::string_view text) {
-  std::size_t first = text.find_first_not_of(kWhitespace);
-  if (first == std::string_view::npos) return {};
-  std::size_t last = text.find_last_not_of(kWhitespace);
-  return text.substr(first, last - first + 1);
-}
 
 // Decimal digits only (no sign, no spaces), within int64.
 std::optional<std::int64_t> ParseCount(std::string_view digits) {
@@ -53,7 +48,7 @@ Result<RateLimitRule> ParseRule(std::string_view line) {
   if (space == std::string_view::npos) {
     return Status::InvalidArgument("want \"PREFIX LIMIT/WINDOW\" or \"PREFIX unlimited\"");
   }
-  RateLimitRule rule{std::string(Trim(line.substr(0, space))), std::nullopt};
+  RateLimitRule rule{std::string(TrimBlanks(line.substr(0, space))), std::nullopt};
   if (rule.prefix.empty() || rule.prefix.front() != '/') {
     return Status::InvalidArgument("the prefix must start with '/'");
   }
@@ -100,7 +95,7 @@ Result<RateLimitPolicy> RateLimitPolicy::Make(std::optional<RateLimit> default_l
   int line_number = 0;
   while (!rules.empty()) {
     std::size_t end = rules.find_first_of("\n;");
-    std::string_view line = Trim(rules.substr(0, end));
+    std::string_view line = TrimBlanks(rules.substr(0, end));
     rules = end == std::string_view::npos ? std::string_view() : rules.substr(end + 1);
     ++line_number;
     if (line.empty() || line.front() == '#') continue;

@@ -2,16 +2,10 @@
 
 #include <algorithm>
 
+#include "core/text.h"
+
 namespace hitcounter {
 namespace {
-
-constexpr std::string_view kWhitespace = " \t\r";
-
-std::string_view Trim(std::string_view text) {
-  const std::size_t first = text.find_first_not_of(kWhitespace);
-  if (first == std::string_view::npos) return {};
-  return text.substr(first, text.find_last_not_of(kWhitespace) - first + 1);
-}
 
 bool IsNameCharacter(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -137,7 +131,7 @@ Result<RouteTemplates> RouteTemplates::Parse(std::string_view list) {
     list = line_end == std::string_view::npos ? std::string_view() : list.substr(line_end + 1);
     while (!line.empty()) {
       const std::size_t end = line.find(';');
-      const std::string_view entry = Trim(line.substr(0, end));
+      const std::string_view entry = TrimBlanks(line.substr(0, end));
       line = end == std::string_view::npos ? std::string_view() : line.substr(end + 1);
       if (entry.empty()) continue;
       // Bounded before the whole list is compiled, so a huge list costs no more than this.
