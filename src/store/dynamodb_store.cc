@@ -263,24 +263,37 @@ void DynamoDbStore::SubmitGroup(std::string route, std::vector<Rider> group) {
          /*is_hit=*/true);
 }
 
-void DynamoDbStore::NextGroup(const std::string& route) {
+std::vector<DynamoDbStore::Rider> DynamoDbStore::TakeWaiting(const std::string& route) {
   std::vector<Rider> next;
-  {
-    std::lock_guard lock(lanes_mutex_);
-    auto lane = lanes_.find(route);
-    if (lane == lanes_.end()) return;
-    if (lane->second.empty()) {
-      lanes_.erase(lane);
-      return;
-    }
-    next.swap(lane->second);
-    riders_waiting_ -= next.size();
+  std::lock_guard lock(lanes_mutex_);
+  auto lane = lanes_.find(route);
+  if (lane == lanes_.end()) return next;
+  if (lane->second.empty()) {
+    lanes_.erase(lane);  // no write of this route in flight from now on
+    return next;
   }
-  SubmitGroup(route, std::move(next));
+  next.swap(lane->second);
+  riders_waiting_ -= next.size();
+  return next;
+}
+
+void DynamoDbStore::NextGroup(const std::string& route) {
+  std::vector<Rider> next = TakeWaiting(route);
+  if (!next.empty()) SubmitGroup(route, std::move(next));
 }
 
 void DynamoDbStore::CountGroup(AwsJsonClient& client, const std::string& route,
                                std::vector<Rider> group) {
+  // The hits that waited meanwhile go next on this same worker, not to the back of the queue:
+  // behind other routes' calls they would wait a whole queue's time on each round.
+  while (!group.empty()) {
+    CountOneGroup(client, route, std::move(group));
+    group = TakeWaiting(route);
+  }
+}
+
+void DynamoDbStore::CountOneGroup(AwsJsonClient& client, const std::string& route,
+                                  std::vector<Rider> group) {
   // A hit whose deadline passed while it waited is answered and left out of the write: nothing
   // counts it, and its caller is told so.
   const Deadline now = std::chrono::steady_clock::now();
@@ -296,7 +309,7 @@ void DynamoDbStore::CountGroup(AwsJsonClient& client, const std::string& route,
       (*done)(Status::Unavailable("the hit waited too long for DynamoDB; nothing was counted"));
     });
   }
-  if (riding.empty()) return NextGroup(route);
+  if (riding.empty()) return;
   PendingHit batch{route,
                    riding.front().now,
                    std::nullopt,
@@ -317,9 +330,6 @@ void DynamoDbStore::CountGroup(AwsJsonClient& client, const std::string& route,
     settings_.metrics->RecordCommit(riding.size(), std::chrono::steady_clock::now() - started,
                                     failed);
   }
-  // The next group goes out before this one's answers: the route's write is never idle while
-  // hits wait for it.
-  NextGroup(route);
   // The write counted the group's hits as counts (C - n + 1) .. C, in the order they came; a
   // failed write counted none of them (or, sent but unanswered, may have counted all: each hit
   // gets the error, as a single hit would).

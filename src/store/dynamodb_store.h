@@ -228,11 +228,16 @@ class DynamoDbStore final : public Store {
   void Ride(std::string route, Rider rider);
   // Queues one UpdateItem for `group` (its route's lane is marked in flight).
   void SubmitGroup(std::string route, std::vector<Rider> group);
-  // The route's write is done: sends the hits that waited meanwhile as the next group, or
-  // clears the lane.
+  // The hits waiting on the route's lane, taken; none (and the lane cleared: no write in
+  // flight) when none waits.
+  std::vector<Rider> TakeWaiting(const std::string& route);
+  // A group was refused without a write: queues the hits that waited meanwhile as the next.
   void NextGroup(const std::string& route);
-  // Counts `group` with one UpdateItem (ADD n) and answers each of its hits.
+  // Counts `group`, then the hits that waited meanwhile, and so on until none waits.
   void CountGroup(aws::AwsJsonClient& client, const std::string& route, std::vector<Rider> group);
+  // Counts `group` with one UpdateItem (ADD n) and answers each of its hits.
+  void CountOneGroup(aws::AwsJsonClient& client, const std::string& route,
+                     std::vector<Rider> group);
   Result<CountedHit> ApplyAndRecord(aws::AwsJsonClient& client, const PendingHit& hit);
   Result<CountedHit> Apply(aws::AwsJsonClient& client, const PendingHit& hit);
   Result<std::int64_t> ClaimWindow(aws::AwsJsonClient& client, const PendingHit& hit);
