@@ -21,8 +21,8 @@ struct HostPort {
   unsigned short port = 0;
 };
 
-// "HOST:PORT" (HOST an IP address or a host name), "[IPv6]:PORT", or ":PORT" (every IPv4
-// interface: the host is empty).
+// "HOST:PORT" (HOST an IP address or a host name), "[IPv6]:PORT", or ":PORT" (every
+// interface, IPv4 and IPv6: the host is empty).
 Result<HostPort> ParseListen(const std::string& text) {
   std::size_t colon = text.rfind(':');
   if (colon == std::string::npos || colon + 1 == text.size()) {
@@ -116,7 +116,8 @@ std::string StartLine(const std::string& asked_host, const std::string& address,
       "http://" + (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
   std::string line = std::string("hitcounter ") + HITCOUNTER_VERSION + " listening on " + url;
   if (asked_host.empty()) {
-    line += " (every IPv4 interface)";
+    line += v6 ? " (every interface, IPv4 and IPv6)"
+               : " (every IPv4 interface: this machine has no IPv6)";
   } else if (asked_host != address) {
     line += " (" + asked_host + ")";
   }
@@ -136,7 +137,7 @@ void AddServeFlags(CLI::App& command, ServeFlags& flags) {
   command
       .add_option("--listen", flags.listen,
                   "Address to listen on: HOST:PORT (an IP address or a host name, resolved at "
-                  "start), [IPv6]:PORT, or :PORT for every IPv4 interface; port 0: any")
+                  "start), [IPv6]:PORT, or :PORT for every interface (IPv4 and IPv6); port 0: any")
       ->envname("HITCOUNTER_LISTEN")
       ->capture_default_str();
   AddStoreFlags(command, flags.store);

@@ -29,9 +29,9 @@ struct ServeFlags {
 void AddServeFlags(CLI::App& command, ServeFlags& flags);
 
 // The line `serve` prints once it listens (scripts read the port from it): the URL of
-// `address`:`port` where it is bound (with `asked_host` when that was a name, or "every IPv4
-// interface" when it was empty), the store, the URLs of the dashboard and of stats, and whether
-// an admin token guards them (never the token). Ends in '\n'.
+// `address`:`port` where it is bound (with `asked_host` when that was a name, or "every
+// interface, IPv4 and IPv6" when it was empty and IPv6 is there), the store, the URLs of the
+// dashboard and of stats, and whether an admin token guards them (never the token). Ends in '\n'.
 std::string StartLine(const std::string& asked_host, const std::string& address,
                       unsigned short port, const ServeFlags& flags);
 
