@@ -215,8 +215,10 @@ int Serve(const ServeFlags& flags) {
       LoadRouteTemplates(flags.route_templates, flags.reserved_prefix);
   if (!route_templates.ok()) return Fail(route_templates.status());
   options.route_templates = std::move(route_templates).value();
-  Metrics metrics;  // outlives the store, the service and the server, which record into it
+  Metrics metrics(HITCOUNTER_VERSION);  // outlives the store, the service and the server
   options.metrics = &metrics;
+  SystemProcFs proc;  // the process_* figures of /_metrics
+  options.proc = &proc;
   server::asio::io_context io(1);
   server::IoExecutor executor(io);                   // the store answers on the server's thread
   CreatedDatabase created(SqlitePath(flags.store));  // outlives the store

@@ -147,9 +147,13 @@ void Session::Respond(Response response) {
 void Session::RecordMetrics(Metrics& metrics, const Response& response) const {
   metrics.RecordResponse(response.status);
   // A response without a parser answers malformed HTTP (RespondAndClose): not a hit.
-  if (parser_ && !response.reserved) {
-    metrics.RecordHitLatency(std::chrono::steady_clock::now() - request_start_);
-  }
+  if (!parser_) return;
+  if (response.reserved) return metrics.RecordReservedResponse(response.endpoint);
+  metrics.RecordHitLatency(std::chrono::steady_clock::now() - request_start_);
+  // Counted: the answer carries the count. Refused: its error code says why.
+  metrics.RecordHit(response.count           ? std::string_view()
+                    : response.error.empty() ? std::string_view("other")
+                                             : std::string_view(response.error));
 }
 
 void Session::RespondAndClose(Response refusal) {
