@@ -178,6 +178,17 @@ void AddServeFlags(CLI::App& command, ServeFlags& flags) {
       ->check(timeout_range);
   command.add_flag("--access-log", flags.access_log, "Write one JSON line per request to stdout")
       ->envname("HITCOUNTER_ACCESS_LOG");
+  command
+      .add_option("--trusted-proxy", flags.trusted_proxies,
+                  "A proxy's network (CIDR, or one address; repeatable, or comma-separated): from "
+                  "peers inside it, X-Forwarded-For or Forwarded name the client in the access "
+                  "log (the right-most untrusted address); default: none, the headers are ignored")
+      ->envname("HITCOUNTER_TRUSTED_PROXY")
+      ->delimiter(',')
+      ->check([](const std::string& value) {
+        Result<server::TrustedProxies> valid = server::TrustedProxies::Parse({value});
+        return valid.ok() ? std::string() : valid.status().message();
+      });
   AddRateLimitFlags(command, flags.rate_limits);
   AddRouteTemplateFlags(command, flags.route_templates);
   // No default is shown and the value is never printed: it is a secret. Prefer the environment
@@ -234,6 +245,9 @@ int Serve(const ServeFlags& flags) {
   server_options.header_timeout = std::chrono::seconds(flags.header_timeout_seconds);
   server_options.access_log = flags.access_log ? stdout : nullptr;
   server_options.metrics = &metrics;
+  Result<server::TrustedProxies> trusted = server::TrustedProxies::Parse(flags.trusted_proxies);
+  if (!trusted.ok()) return Fail(trusted.status());
+  server_options.trusted_proxies = std::move(trusted).value();
   server::HttpServer http(io, service, server_options);
   Result<server::tcp::endpoint> bound = http.Listen(listen->host, listen->port);
   if (!bound.ok()) return Fail(bound.status());

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "cli/rate_limit_flags.h"
 #include "cli/route_template_flags.h"
@@ -22,7 +23,8 @@ struct ServeFlags {
   bool access_log = false;
   RateLimitFlags rate_limits;
   RouteTemplateFlags route_templates;
-  std::string admin_token;  // empty: the read-only endpoints are open
+  std::string admin_token;                   // empty: the read-only endpoints are open
+  std::vector<std::string> trusted_proxies;  // CIDRs whose forwarding headers name the client
 };
 
 // Declares the flags, each with its HITCOUNTER_* environment variable.

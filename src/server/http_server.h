@@ -26,6 +26,7 @@
 #include "hitcounter/service.h"
 #include "server/asio.h"
 #include "server/limits.h"
+#include "server/trusted_proxies.h"
 
 namespace hitcounter::server {
 
@@ -38,6 +39,9 @@ struct ServerOptions {
   std::FILE* access_log = nullptr;  // one JSON line per request when set; not owned
   Metrics* metrics = nullptr;       // responses, hit latency and connections go here when set;
                                     // not owned, must outlive the server
+  // Peers whose X-Forwarded-For / Forwarded name the client in the access log; none by default
+  // (the headers are ignored).
+  TrustedProxies trusted_proxies{};
 };
 
 class HttpServer {
