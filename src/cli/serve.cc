@@ -101,8 +101,9 @@ void RunToTheEnd(server::asio::io_context& io) {
       io.run();
       return;
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "hitcounter: error: a connection was dropped after an exception: %s\n",
-                   e.what());
+      LogLine("error", "a connection was dropped after an exception")
+          .Add("exception", e.what())
+          .WriteTo(stderr);
     }
   }
 }
@@ -270,7 +271,7 @@ int Serve(const ServeFlags& flags) {
   store.reset();
   io.restart();
   io.poll();
-  std::fprintf(stderr, "hitcounter: stopped\n");
+  LogLine("info", "stopped").WriteTo(stderr);
   return 0;
 }
 
