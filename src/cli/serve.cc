@@ -1,6 +1,7 @@
 #include "cli/serve.h"
 
 #include <sys/resource.h>
+#include <CLI/CLI.hpp>
 
 #include <csignal>
 #include <cstdio>

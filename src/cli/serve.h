@@ -2,7 +2,6 @@
 #ifndef HITCOUNTER_CLI_SERVE_H_
 #define HITCOUNTER_CLI_SERVE_H_
 
-#include <CLI/CLI.hpp>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -10,6 +9,10 @@
 #include "cli/rate_limit_flags.h"
 #include "cli/route_template_flags.h"
 #include "cli/store_flags.h"
+
+namespace CLI {
+class App;  // CLI11's, included only where flags are added: it is heavy to compile
+}  // namespace CLI
 
 namespace hitcounter::cli {
 
