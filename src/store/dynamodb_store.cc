@@ -396,6 +396,11 @@ void DynamoDbStore::List(StatsQuery query, hitcounter::Deadline deadline, ListCa
 StoreFigures DynamoDbStore::Figures() {
   StoreFigures figures;
   if (settings_.max_routes != kUnboundedRoutes) figures.max_routes = settings_.max_routes;
+  if (settings_.coalesce_hits && settings_.workers > 0) {
+    std::lock_guard lock(lanes_mutex_);
+    figures.pending_hits = static_cast<std::int64_t>(riders_waiting_);
+    figures.max_pending_hits = static_cast<std::int64_t>(settings_.max_queued_hits);
+  }
   return figures;
 }
 
