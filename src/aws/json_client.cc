@@ -120,11 +120,14 @@ AwsCallResult AwsJsonClient::Call(std::string_view operation, const std::string&
                                         " not sent: no credentials: " + request.status().message());
     return result;
   }
+  int last_retry_cost = 0;  // what the latest retry took from the quota
   for (;;) {
     ++result.attempts;
     HttpOutcome outcome = transport_->Post(*request, deadline);
     bool retry = false;
+    int retry_cost = kRetryCost;
     if (!outcome.status.ok()) {
+      retry_cost = kTimeoutRetryCost;
       result.status = outcome.request_sent
                           ? Status::Unavailable(std::string(operation) +
                                                 ": sent, but no response (it may have been "
@@ -136,6 +139,7 @@ AwsCallResult AwsJsonClient::Call(std::string_view operation, const std::string&
       result.status = Status::Ok();
       result.body = std::move(outcome.response.body);
       result.error.reset();
+      if (quota_) quota_->Release(last_retry_cost);
       return result;
     } else {
       AwsError error = ParseAwsError(outcome.response.status, outcome.response.body);
@@ -143,10 +147,17 @@ AwsCallResult AwsJsonClient::Call(std::string_view operation, const std::string&
       retry = IsThrottling(error) || code == 503 || (code >= 500 && replay == Replay::kSafe);
       result.status = Status::Unavailable(Describe(operation, error));
       result.error = std::move(error);
+      result.body = std::move(outcome.response.body);
     }
     if (!retry || result.attempts >= kMaxAttempts) return result;
     const milliseconds wait = Backoff(result.attempts - 1);
     if (std::chrono::steady_clock::now() + wait >= deadline) return result;
+    if (quota_ && !quota_->TryAcquire(retry_cost)) {
+      result.status = Status::Unavailable(result.status.message() +
+                                          " (not retried: the process's retry budget is spent)");
+      return result;
+    }
+    last_retry_cost = retry_cost;
     sleep_(wait);
     // Signed again so that X-Amz-Date is the time of this attempt, with the credentials of now.
     if (Result<HttpRequest> resigned = SignedRequest(operation, body, deadline); resigned.ok()) {

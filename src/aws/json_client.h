@@ -12,6 +12,9 @@
 //   - the request was written but no response came (timeout, connection reset);
 //   - the service answered 500 or another 5xx: an internal error does not say whether the
 //     write happened.
+// Retries also draw from a RetryQuota shared by the clients of a process when one is given
+// (UseRetryQuota): with the quota empty, a call that would be retried fails at its first answer
+// instead, and says so.
 // A counter's UpdateItem is not harmless to replay: an ADD applied twice counts one hit twice.
 // So it is sent with Replay::kNever, and these cases fail with kUnavailable ("may have been
 // counted") instead: a rare undercount of the reply is preferred to a silent overcount of the
@@ -33,6 +36,7 @@
 
 #include "aws/aws_config.h"
 #include "aws/http_client.h"
+#include "aws/retry_quota.h"
 #include "hitcounter/clock.h"
 #include "hitcounter/status.h"
 
@@ -77,7 +81,9 @@ bool IsThrottling(const AwsError& error);
 
 struct AwsCallResult {
   // OK when the service answered 200; then `body` is its response. Otherwise kUnavailable, with
-  // `error` set when the service answered with an error.
+  // `error` set when the service answered with an error, and `body` that error's whole answer
+  // (a ConditionalCheckFailedException asked for with ReturnValuesOnConditionCheckFailure
+  // carries the item there).
   Status status;
   std::string body;
   std::optional<AwsError> error;
@@ -104,6 +110,10 @@ class AwsJsonClient {
   // `deadline`; sends nothing.
   Status Connect(Deadline deadline) { return transport_->Connect(deadline); }
 
+  // Retries from now on draw from `quota` (shared with the other clients of the process), and
+  // successes refill it. Null: retries are bounded by kMaxAttempts and the deadline only.
+  void UseRetryQuota(std::shared_ptr<RetryQuota> quota) { quota_ = std::move(quota); }
+
   // Replaces the backoff's sleep (tests record the waits instead of waiting).
   void SetSleepForTesting(SleepFunction sleep) { sleep_ = std::move(sleep); }
 
@@ -120,6 +130,7 @@ class AwsJsonClient {
   const Clock& clock_;
   SleepFunction sleep_;
   std::minstd_rand random_;
+  std::shared_ptr<RetryQuota> quota_;
 };
 
 }  // namespace hitcounter::aws

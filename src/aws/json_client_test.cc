@@ -148,6 +148,39 @@ TEST_F(AwsJsonClientTest, StopsRetryingWhenTheNextWaitWouldPassTheDeadline) {
   EXPECT_EQ(result.attempts, 1);
 }
 
+TEST_F(AwsJsonClientTest, RetriesOnlyWhileTheSharedRetryQuotaLasts) {
+  auto quota = std::make_shared<RetryQuota>(3 * kRetryCost);
+  client_.UseRetryQuota(quota);
+  for (int i = 0; i < 20; ++i) log_.script.push_back(FakeTransport::Answer(400, kThrottled));
+  EXPECT_EQ(Call(Replay::kNever).attempts, 4) << "three retries' worth of tokens";
+  AwsCallResult spent = Call(Replay::kNever);
+  EXPECT_EQ(spent.attempts, 1);
+  EXPECT_NE(spent.status.message().find("retry budget"), std::string::npos)
+      << spent.status.message();
+  EXPECT_EQ(quota->available(), 0);
+
+  // A success after a retry gives back what that retry took; one at first try, one token.
+  log_.script = {};
+  EXPECT_TRUE(Call(Replay::kNever).status.ok());
+  EXPECT_EQ(quota->available(), kNoRetryIncrement);
+  for (int i = 0; i < kRetryCost; ++i) EXPECT_TRUE(Call(Replay::kNever).status.ok());
+  log_.script = {FakeTransport::Answer(503, "{}")};
+  EXPECT_TRUE(Call(Replay::kNever).status.ok());
+  EXPECT_EQ(quota->available(), kNoRetryIncrement + kRetryCost) << "taken 5, given back 5";
+  log_.script = {FakeTransport::Lost(/*sent=*/false)};
+  EXPECT_EQ(Call(Replay::kNever).attempts, 1) << "a lost connection's retry costs 10";
+}
+
+TEST(RetryQuota, NeverHoldsMoreThanItsCapacity) {
+  RetryQuota quota(10);
+  quota.Release(kRetryCost);
+  EXPECT_EQ(quota.available(), 10);
+  EXPECT_TRUE(quota.TryAcquire(10));
+  EXPECT_FALSE(quota.TryAcquire(1));
+  quota.Release(0);
+  EXPECT_EQ(quota.available(), kNoRetryIncrement);
+}
+
 TEST(ParseAwsError, ReadsBothMessageSpellingsAndTheTypeAfterTheHash) {
   AwsError lower = ParseAwsError(
       400, R"({"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",)"

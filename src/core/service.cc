@@ -60,6 +60,11 @@ Endpoint EndpointNamed(std::string_view name) {
 // {prefix}health stays open: load balancers probe it without credentials.
 bool NeedsAdminToken(Endpoint endpoint) { return endpoint != Endpoint::kHealth; }
 
+// What a 503 for a store failure asks clients to wait (Retry-After), in seconds. Throttling and
+// outages last seconds; one second spreads the retries of many clients past the store's own
+// backoff (at most ~1 s) without holding a client back long once the store recovers.
+constexpr std::int64_t kStoreRetryAfterSeconds = 1;
+
 // A store failure's answer: a fixed sentence for the client, the store's own words (which may
 // name tables, regions, accounts or files) kept for the log only.
 Response StoreFailure(int status, std::string_view error, std::string_view sentence,
@@ -83,9 +88,13 @@ Response ErrorFromStatus(const Status& status, std::string_view bad_input) {
     case StatusCode::kOutOfRange:
       return StoreFailure(500, "count_overflow",
                           "the count of this route is at its maximum and cannot grow", status);
-    case StatusCode::kUnavailable:
-      return StoreFailure(503, "store_unavailable",
-                          "the store is unavailable; nothing was counted, try again", status);
+    case StatusCode::kUnavailable: {
+      Response response =
+          StoreFailure(503, "store_unavailable",
+                       "the store is unavailable; nothing was counted, try again", status);
+      response.headers.emplace_back("Retry-After", std::to_string(kStoreRetryAfterSeconds));
+      return response;
+    }
     case StatusCode::kInsufficientSpace:
       return StoreFailure(507, "insufficient_storage",
                           "the store has no room left; nothing was counted", status);

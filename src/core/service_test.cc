@@ -201,6 +201,7 @@ TEST_F(ServiceTest, StoreFailuresAre503AndHealthSaysSo) {
   Response hit = Call("GET", "/a");
   EXPECT_EQ(hit.status, 503);
   EXPECT_STREQ(Json(hit)["error"].GetString(), "store_unavailable");
+  EXPECT_EQ(HeaderOf(hit, "Retry-After"), "1") << "clients are told when to come back";
   EXPECT_EQ(Call("GET", "/_health").status, 503);
   EXPECT_EQ(Call("GET", "/_stats").status, 503);
   store_.FailWith(Status::Ok());

@@ -114,29 +114,34 @@ Result<RouteStats> ParseItem(const Value& item) {
 
 }  // namespace
 
-std::string UpdateItemRequest(std::string_view table, std::string_view route, UnixMillis now,
+std::string UpdateItemRequest(std::string_view table, std::string_view route, const HitBatch& batch,
                               RouteItem item) {
-  const std::string now_text = std::to_string(now);
-  // DynamoDB numbers hold 38 digits: without `< :max` a count would grow past INT64_MAX.
+  // DynamoDB numbers hold 38 digits: without `< :max` a count would grow past INT64_MAX. The
+  // count may take the batch when count + hits <= INT64_MAX, i.e. count < INT64_MAX - hits + 1.
   std::string_view condition = "attribute_not_exists(#c) OR #c < :max";
   if (item == RouteItem::kExisting) condition = "attribute_exists(#c) AND #c < :max";
   if (item == RouteItem::kNew) condition = "attribute_not_exists(#c)";
+  const std::int64_t max = std::numeric_limits<std::int64_t>::max() - batch.hits + 1;
   return Document([&](Writer& w) {
     Member(w, "TableName", table);
     RouteKey(w, "Key", route);
-    Member(w, "UpdateExpression", "ADD #c :one SET #la = :now, #fs = if_not_exists(#fs, :now)");
+    Member(w, "UpdateExpression", "ADD #c :n SET #la = :last, #fs = if_not_exists(#fs, :first)");
     Member(w, "ConditionExpression", condition);
     Names(w, {{"#c", kCount}, {"#la", kLastAccess}, {"#fs", kFirstSeen}});
     Key(w, "ExpressionAttributeValues");
     w.StartObject();
-    Typed(w, ":one", "N", "1");
-    Typed(w, ":now", "N", now_text);
-    if (item != RouteItem::kNew) {
-      Typed(w, ":max", "N", std::to_string(std::numeric_limits<std::int64_t>::max()));
-    }
+    Typed(w, ":n", "N", std::to_string(batch.hits));
+    Typed(w, ":last", "N", std::to_string(batch.last));
+    Typed(w, ":first", "N", std::to_string(batch.first));
+    if (item != RouteItem::kNew) Typed(w, ":max", "N", std::to_string(max));
     w.EndObject();
     Member(w, "ReturnValues", "ALL_NEW");
   });
+}
+
+std::string UpdateItemRequest(std::string_view table, std::string_view route, UnixMillis now,
+                              RouteItem item) {
+  return UpdateItemRequest(table, route, HitBatch{1, now, now}, item);
 }
 
 std::string ClaimRouteRequest(std::string_view table, std::int64_t max_routes) {
@@ -183,6 +188,7 @@ std::string ClaimWindowRequest(std::string_view table, std::string_view route,
     Typed(w, ":limit", "N", std::to_string(limit.limit));
     w.EndObject();
     Member(w, "ReturnValues", "UPDATED_NEW");
+    Member(w, "ReturnValuesOnConditionCheckFailure", "ALL_OLD");
   });
 }
 
@@ -222,6 +228,7 @@ std::string StartWindowRequest(std::string_view table, std::string_view route,
     Typed(w, ":exp", "N", std::to_string((start + limit.WindowMillis()) / 1000));
     w.EndObject();
     Member(w, "ReturnValues", "UPDATED_NEW");
+    Member(w, "ReturnValuesOnConditionCheckFailure", "ALL_OLD");
   });
 }
 
@@ -235,6 +242,26 @@ Result<std::int64_t> ParseWindowHits(std::string_view body) {
   Result<std::int64_t> hits = NumberAttribute(attributes->value, kHits);
   if (hits.ok() && *hits < 1) return Corrupt("rate-limit window: no hits");
   return hits;
+}
+
+Result<std::optional<WindowItem>> ParseFailedWindow(std::string_view body) {
+  Result<rapidjson::Document> doc = ParseObject(body, "ConditionalCheckFailedException");
+  if (!doc.ok()) return doc.status();
+  auto item = doc->FindMember("Item");
+  if (item == doc->MemberEnd()) return std::optional<WindowItem>();
+  if (!item->value.IsObject()) return Corrupt("rate-limit window");
+  WindowItem window;
+  struct Field {
+    std::string_view name;
+    std::int64_t* slot;
+  };
+  for (Field field : {Field{kWindowStart, &window.start}, Field{kWindowMs, &window.window_ms},
+                      Field{kHits, &window.hits}}) {
+    Result<std::int64_t> value = NumberAttribute(item->value, field.name);
+    if (!value.ok()) return value.status();
+    *field.slot = *value;
+  }
+  return std::optional<WindowItem>(window);
 }
 
 std::string EnableTimeToLiveRequest(std::string_view table) {

@@ -48,9 +48,22 @@ enum class RouteItem {
   kNew,       // only a missing item (a bounded store, once it has room for the route)
 };
 
-// One hit as one UpdateItem: ADD 1 to count, SET lastAccess, firstSeen if absent, on the
-// condition that the count is below INT64_MAX and that the item is as `item` asks (else
-// ConditionalCheckFailedException); ReturnValues ALL_NEW.
+// Hits on one route counted by one UpdateItem: `hits` of them (at least 1), the earliest at
+// `first`, the latest at `last`.
+struct HitBatch {
+  std::int64_t hits = 1;
+  UnixMillis first = 0;
+  UnixMillis last = 0;
+};
+
+// A batch of hits as one UpdateItem: ADD batch.hits to count, SET lastAccess to batch.last,
+// firstSeen to batch.first if absent, on the condition that the count stays within INT64_MAX
+// and that the item is as `item` asks (else ConditionalCheckFailedException); ReturnValues
+// ALL_NEW.
+std::string UpdateItemRequest(std::string_view table, std::string_view route, const HitBatch& batch,
+                              RouteItem item = RouteItem::kAny);
+
+// One hit at `now`: the batch {1, now, now}.
 std::string UpdateItemRequest(std::string_view table, std::string_view route, UnixMillis now,
                               RouteItem item = RouteItem::kAny);
 
@@ -63,7 +76,8 @@ std::string ReleaseRouteRequest(std::string_view table);
 
 // A place for one hit in the route's current window: hits + 1 on the condition that the item
 // holds the window of `now` and fewer than limit.limit hits (else
-// ConditionalCheckFailedException). ReturnValues UPDATED_NEW.
+// ConditionalCheckFailedException, carrying the item as it is: ParseFailedWindow). ReturnValues
+// UPDATED_NEW.
 std::string ClaimWindowRequest(std::string_view table, std::string_view route,
                                const RateLimit& limit, UnixMillis now);
 
@@ -74,13 +88,27 @@ std::string ReleaseWindowRequest(std::string_view table, std::string_view route,
                                  const RateLimit& limit, UnixMillis now);
 
 // The window of `now` with one hit in it, on the condition that the item holds no window, an
-// older one, or one of another length (else ConditionalCheckFailedException). ReturnValues
-// UPDATED_NEW.
+// older one, or one of another length (else ConditionalCheckFailedException, carrying the item
+// as it is: ParseFailedWindow). ReturnValues UPDATED_NEW.
 std::string StartWindowRequest(std::string_view table, std::string_view route,
                                const RateLimit& limit, UnixMillis now);
 
 // The window's hits in a ClaimWindow or StartWindow response. kInternal when missing or corrupt.
 Result<std::int64_t> ParseWindowHits(std::string_view body);
+
+// A route's rate-limit window item as a failed condition found it.
+struct WindowItem {
+  UnixMillis start = 0;
+  std::int64_t window_ms = 0;
+  std::int64_t hits = 0;
+};
+
+// The window item in the ConditionalCheckFailedException answered to a ClaimWindow or
+// StartWindow request (ReturnValuesOnConditionCheckFailure ALL_OLD). nullopt when the answer
+// carries no item: the item did not exist, or the engine does not support the parameter
+// (dynalite 4 ignores it), so the caller cannot tell and must ask again. kInternal when the item
+// is there but corrupt.
+Result<std::optional<WindowItem>> ParseFailedWindow(std::string_view body);
 
 // Turns on the table's TTL on kExpiresAt.
 std::string EnableTimeToLiveRequest(std::string_view table);

@@ -30,11 +30,21 @@ TEST(ParseInteger, RejectsEverythingElseNamingTheAttribute) {
 TEST(UpdateItemRequest, AddsOneSetsTimesAndGuardsAgainstOverflow) {
   EXPECT_EQ(UpdateItemRequest("hits", "/a\"b", 1700000000123),
             R"j({"TableName":"hits","Key":{"route":{"S":"/a\"b"}},)j"
-            R"j("UpdateExpression":"ADD #c :one SET #la = :now, #fs = if_not_exists(#fs, :now)",)j"
+            R"j("UpdateExpression":"ADD #c :n SET #la = :last, #fs = if_not_exists(#fs, :first)",)j"
             R"j("ConditionExpression":"attribute_not_exists(#c) OR #c < :max",)j"
             R"j("ExpressionAttributeNames":{"#c":"count","#la":"lastAccess","#fs":"firstSeen"},)j"
-            R"j("ExpressionAttributeValues":{":one":{"N":"1"},":now":{"N":"1700000000123"},)j"
-            R"j(":max":{"N":"9223372036854775807"}},"ReturnValues":"ALL_NEW"})j");
+            R"j("ExpressionAttributeValues":{":n":{"N":"1"},":last":{"N":"1700000000123"},)j"
+            R"j(":first":{"N":"1700000000123"},":max":{"N":"9223372036854775807"}},)j"
+            R"j("ReturnValues":"ALL_NEW"})j");
+}
+
+TEST(UpdateItemRequest, ABatchAddsItsHitsAndLeavesRoomForAllOfThem) {
+  const std::string batch = UpdateItemRequest("hits", "/a", HitBatch{5, 100, 107});
+  for (const char* part :
+       {R"j(":n":{"N":"5"})j", R"j(":last":{"N":"107"})j", R"j(":first":{"N":"100"})j",
+        R"j(":max":{"N":"9223372036854775803"})j"}) {
+    EXPECT_NE(batch.find(part), std::string::npos) << part << " in " << batch;
+  }
 }
 
 TEST(UpdateItemRequest, ABoundedStoreTouchesOnlyAnExistingOrOnlyAMissingItem) {
@@ -86,7 +96,8 @@ TEST(WindowRequests, ClaimAPlaceInTheCurrentWindowOrStartTheNext) {
             R"j("ConditionExpression":"#ws = :ws AND #wm = :wm AND #h < :limit",)j"
             R"j("ExpressionAttributeNames":{"#ws":"windowStart","#wm":"windowMs","#h":"hits"},)j"
             R"j("ExpressionAttributeValues":{":ws":{"N":"1795701900000"},":wm":{"N":"60000"},)j"
-            R"j(":one":{"N":"1"},":limit":{"N":"5"}},"ReturnValues":"UPDATED_NEW"})j");
+            R"j(":one":{"N":"1"},":limit":{"N":"5"}},"ReturnValues":"UPDATED_NEW",)j"
+            R"j("ReturnValuesOnConditionCheckFailure":"ALL_OLD"})j");
   EXPECT_EQ(StartWindowRequest("hits", "/login", per_minute, now),
             R"j({"TableName":"hits","Key":{"route":{"S":"rate-window:/login"}},)j"
             R"j("UpdateExpression":"SET #ws = :ws, #wm = :wm, #h = :one, #x = :exp",)j"
@@ -94,7 +105,7 @@ TEST(WindowRequests, ClaimAPlaceInTheCurrentWindowOrStartTheNext) {
             R"j("ExpressionAttributeNames":{"#ws":"windowStart","#wm":"windowMs","#h":"hits",)j"
             R"j("#x":"expiresAt"},"ExpressionAttributeValues":{":ws":{"N":"1795701900000"},)j"
             R"j(":wm":{"N":"60000"},":one":{"N":"1"},":exp":{"N":"1795701960"}},)j"
-            R"j("ReturnValues":"UPDATED_NEW"})j");
+            R"j("ReturnValues":"UPDATED_NEW","ReturnValuesOnConditionCheckFailure":"ALL_OLD"})j");
 }
 
 TEST(ParseWindowHits, ReadsTheHitsOrCallsTheAnswerCorrupt) {
@@ -102,6 +113,28 @@ TEST(ParseWindowHits, ReadsTheHitsOrCallsTheAnswerCorrupt) {
   for (const char* bad : {"", "{}", R"({"Attributes":{}})", R"({"Attributes":{"hits":{"S":"3"}}})",
                           R"({"Attributes":{"hits":{"N":"0"}}})"}) {
     EXPECT_EQ(ParseWindowHits(bad).status().code(), StatusCode::kInternal) << bad;
+  }
+}
+
+TEST(ParseFailedWindow, ReadsTheItemAFailedConditionReturnedOrNothingWithoutOne) {
+  Result<std::optional<WindowItem>> seen = ParseFailedWindow(
+      R"({"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",)"
+      R"("message":"The conditional request failed","Item":{"route":{"S":"rate-window:/a"},)"
+      R"("windowStart":{"N":"1795701900000"},"windowMs":{"N":"60000"},"hits":{"N":"5"},)"
+      R"("expiresAt":{"N":"1795701960"}}})");
+  ASSERT_TRUE(seen.ok()) << seen.status().message();
+  ASSERT_TRUE(seen->has_value());
+  EXPECT_EQ((*seen)->start, 1'795'701'900'000);
+  EXPECT_EQ((*seen)->window_ms, 60'000);
+  EXPECT_EQ((*seen)->hits, 5);
+  // dynalite, or a missing item: nothing to go on.
+  seen = ParseFailedWindow(R"({"__type":"x#ConditionalCheckFailedException","message":"m"})");
+  ASSERT_TRUE(seen.ok());
+  EXPECT_FALSE(seen->has_value());
+  for (const char* bad :
+       {"", "[]", R"({"Item":[]})", R"({"Item":{"windowStart":{"N":"1"}}})",
+        R"({"Item":{"windowStart":{"N":"1"},"windowMs":{"N":"x"},"hits":{"N":"1"}}})"}) {
+    EXPECT_EQ(ParseFailedWindow(bad).status().code(), StatusCode::kInternal) << bad;
   }
 }
 

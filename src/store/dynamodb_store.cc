@@ -18,6 +18,11 @@ using aws::Replay;
 constexpr std::size_t kMinTableNameLength = 3;
 constexpr std::size_t kMaxTableNameLength = 255;
 
+// The most UpdateItems one hit spends on its rate-limit window. A refusal takes one where the
+// engine returns the item of a failed condition; three cover an engine that does not (claim in
+// the current window, start a new one, claim again after another process started it).
+constexpr int kMaxWindowCalls = 3;
+
 // A listing's identity: its order, prefix, page size and cursor.
 std::string ListingKey(const StatsQuery& query) {
   std::string key = std::to_string(static_cast<int>(query.order)) + ' ' +
@@ -94,6 +99,10 @@ Result<DynamoDbSettings> ResolveDynamoDbSettings(std::string table, const aws::O
   DynamoDbSettings settings;
   settings.table = std::move(table);
   settings.service = std::move(service).value();
+  if (auto coalesce = env.find(std::string(kCoalesceHitsVariable));
+      coalesce != env.end() && coalesce->second == "0") {
+    settings.coalesce_hits = false;
+  }
   return settings;
 }
 
@@ -136,8 +145,10 @@ DynamoDbStore::~DynamoDbStore() {
 }
 
 std::unique_ptr<AwsJsonClient> DynamoDbStore::NewClient() {
-  return std::make_unique<AwsJsonClient>(settings_.service, aws::DynamoDbService(), transports_(),
-                                         clock_);
+  auto client = std::make_unique<AwsJsonClient>(settings_.service, aws::DynamoDbService(),
+                                                transports_(), clock_);
+  client->UseRetryQuota(retry_quota_);
+  return client;
 }
 
 Status DynamoDbStore::Preconnect(Deadline deadline) {
@@ -185,8 +196,15 @@ void DynamoDbStore::Submit(Job job, bool is_hit) {
 
 void DynamoDbStore::Increment(Hit hit, hitcounter::Deadline deadline, IncrementCallback done) {
   auto shared = std::make_shared<IncrementCallback>(std::move(done));
-  PendingHit pending{std::move(hit.route), hit.now, hit.limit,
-                     Within(deadline, settings_.call_timeout)};
+  PendingHit pending{std::move(hit.route),
+                     hit.now,
+                     hit.limit,
+                     Within(deadline, settings_.call_timeout),
+                     1,
+                     hit.now};
+  if (settings_.coalesce_hits && settings_.workers > 0 && !pending.limit) {
+    return Ride(std::move(pending.route), Rider{pending.now, pending.deadline, std::move(shared)});
+  }
   const Deadline job_deadline = pending.deadline;
   Submit(Job{job_deadline,
              [this, pending = std::move(pending), shared](AwsJsonClient& client) {
@@ -198,6 +216,136 @@ void DynamoDbStore::Increment(Hit hit, hitcounter::Deadline deadline, IncrementC
                Deliver([refusal = std::move(refusal), shared] { (*shared)(refusal); });
              }},
          /*is_hit=*/true);
+}
+
+void DynamoDbStore::Ride(std::string route, Rider rider) {
+  Status refused;
+  {
+    std::lock_guard lock(lanes_mutex_);
+    auto [lane, inserted] = lanes_.try_emplace(route);
+    if (inserted) {
+      // No UpdateItem of this route in flight: this hit starts one (the lane marks it).
+    } else if (riders_waiting_ >= settings_.max_queued_hits) {
+      refused = Status::Unavailable("too many calls are waiting for DynamoDB; nothing was done");
+    } else {
+      lane->second.push_back(std::move(rider));
+      ++riders_waiting_;
+      return;
+    }
+  }
+  if (!refused.ok()) {
+    if (settings_.metrics != nullptr) settings_.metrics->RecordRefusedHit();
+    return Deliver(
+        [refused = std::move(refused), done = std::move(rider.done)] { (*done)(refused); });
+  }
+  std::vector<Rider> group;
+  group.push_back(std::move(rider));
+  SubmitGroup(std::move(route), std::move(group));
+}
+
+void DynamoDbStore::SubmitGroup(std::string route, std::vector<Rider> group) {
+  // The job waits for a worker while any of its hits still can; CountGroup answers those whose
+  // deadline passed.
+  Deadline latest = Deadline::min();
+  for (const Rider& rider : group) latest = std::max(latest, rider.deadline);
+  auto shared = std::make_shared<std::vector<Rider>>(std::move(group));
+  auto shared_route = std::make_shared<const std::string>(std::move(route));
+  Submit(Job{latest,
+             [this, shared_route, shared](AwsJsonClient& client) {
+               CountGroup(client, *shared_route, std::move(*shared));
+             },
+             [this, shared_route, shared](Status refusal) {
+               for (Rider& rider : *shared) {
+                 Deliver([refusal, done = std::move(rider.done)] { (*done)(refusal); });
+               }
+               NextGroup(*shared_route);
+             }},
+         /*is_hit=*/true);
+}
+
+std::vector<DynamoDbStore::Rider> DynamoDbStore::TakeWaiting(const std::string& route) {
+  std::vector<Rider> next;
+  std::lock_guard lock(lanes_mutex_);
+  auto lane = lanes_.find(route);
+  if (lane == lanes_.end()) return next;
+  if (lane->second.empty()) {
+    lanes_.erase(lane);  // no write of this route in flight from now on
+    return next;
+  }
+  next.swap(lane->second);
+  riders_waiting_ -= next.size();
+  return next;
+}
+
+void DynamoDbStore::NextGroup(const std::string& route) {
+  std::vector<Rider> next = TakeWaiting(route);
+  if (!next.empty()) SubmitGroup(route, std::move(next));
+}
+
+void DynamoDbStore::CountGroup(AwsJsonClient& client, const std::string& route,
+                               std::vector<Rider> group) {
+  // The hits that waited meanwhile go next on this same worker, not to the back of the queue:
+  // behind other routes' calls they would wait a whole queue's time on each round.
+  while (!group.empty()) {
+    CountOneGroup(client, route, std::move(group));
+    group = TakeWaiting(route);
+  }
+}
+
+void DynamoDbStore::CountOneGroup(AwsJsonClient& client, const std::string& route,
+                                  std::vector<Rider> group) {
+  // A hit whose deadline passed while it waited is answered and left out of the write: nothing
+  // counts it, and its caller is told so.
+  const Deadline now = std::chrono::steady_clock::now();
+  std::vector<Rider> riding;
+  riding.reserve(group.size());
+  for (Rider& rider : group) {
+    if (rider.deadline > now) {
+      riding.push_back(std::move(rider));
+      continue;
+    }
+    if (settings_.metrics != nullptr) settings_.metrics->RecordRefusedHit();
+    Deliver([done = std::move(rider.done)] {
+      (*done)(Status::Unavailable("the hit waited too long for DynamoDB; nothing was counted"));
+    });
+  }
+  if (riding.empty()) return;
+  PendingHit batch{route,
+                   riding.front().now,
+                   std::nullopt,
+                   riding.front().deadline,
+                   static_cast<std::int64_t>(riding.size()),
+                   riding.front().now};
+  for (const Rider& rider : riding) {
+    batch.now = std::max(batch.now, rider.now);
+    batch.first = std::min(batch.first, rider.now);
+    batch.deadline = std::min(batch.deadline, rider.deadline);
+  }
+  const auto started = std::chrono::steady_clock::now();
+  Result<RouteStats> counted = Count(client, batch);
+  if (settings_.metrics != nullptr) {
+    const StatusCode code = counted.status().code();
+    const bool failed = code != StatusCode::kOk && code != StatusCode::kOutOfRange &&
+                        code != StatusCode::kRouteLimitReached;
+    settings_.metrics->RecordCommit(riding.size(), std::chrono::steady_clock::now() - started,
+                                    failed);
+  }
+  // The write counted the group's hits as counts (C - n + 1) .. C, in the order they came; a
+  // failed write counted none of them (or, sent but unanswered, may have counted all: each hit
+  // gets the error, as a single hit would).
+  const auto n = static_cast<std::int64_t>(riding.size());
+  for (std::int64_t i = 0; i < n; ++i) {
+    Rider& rider = riding[static_cast<std::size_t>(i)];
+    Result<CountedHit> answer = [&]() -> Result<CountedHit> {
+      if (!counted.ok()) return counted.status();
+      RouteStats stats = *counted;
+      stats.count -= n - 1 - i;
+      return CountedHit{std::move(stats), 0};
+    }();
+    Deliver([answer = std::move(answer), done = std::move(rider.done)]() mutable {
+      (*done)(std::move(answer));
+    });
+  }
 }
 
 void DynamoDbStore::Get(std::string route, hitcounter::Deadline deadline, GetCallback done) {
@@ -248,6 +396,11 @@ void DynamoDbStore::List(StatsQuery query, hitcounter::Deadline deadline, ListCa
 StoreFigures DynamoDbStore::Figures() {
   StoreFigures figures;
   if (settings_.max_routes != kUnboundedRoutes) figures.max_routes = settings_.max_routes;
+  if (settings_.coalesce_hits && settings_.workers > 0) {
+    std::lock_guard lock(lanes_mutex_);
+    figures.pending_hits = static_cast<std::int64_t>(riders_waiting_);
+    figures.max_pending_hits = static_cast<std::int64_t>(settings_.max_queued_hits);
+  }
   return figures;
 }
 
@@ -322,20 +475,42 @@ Result<CountedHit> DynamoDbStore::Apply(AwsJsonClient& client, const PendingHit&
   return CountedHit{std::move(stats).value(), window_hits};
 }
 
-// The current window's hits with this one, or kResourceExhausted when it is full. Tries the
-// current window, then a new one, then the current one again (another process may have
-// started it in between); failing all three, the window holds the limit already.
+// The current window's hits with this one, or kResourceExhausted when it is full. Asks for a
+// place in the current window first. A failed condition answers with the window item as it is
+// (ReturnValuesOnConditionCheckFailure), which decides the next step: the current window full
+// (or a later one, started by a process whose clock runs ahead) refuses the hit in that one
+// call; an older window, one of another length or none is replaced by the current one; the
+// current one with room is asked again. An answer without the item (the item is missing, or
+// the engine does not support the parameter, as dynalite) alternates as before: current, new,
+// current again. Failing kMaxWindowCalls calls, the window holds the limit already.
 Result<std::int64_t> DynamoDbStore::ClaimWindow(AwsJsonClient& client, const PendingHit& hit) {
-  for (bool current : {true, false, true}) {
+  const RateLimit& limit = *hit.limit;
+  const UnixMillis current_start = limit.WindowStart(hit.now);
+  bool current = true;
+  for (int call = 0; call < kMaxWindowCalls; ++call) {
     std::string request =
-        current ? dynamodb::ClaimWindowRequest(settings_.table, hit.route, *hit.limit, hit.now)
-                : dynamodb::StartWindowRequest(settings_.table, hit.route, *hit.limit, hit.now);
-    AwsCallResult call = client.Call("UpdateItem", request, hit.deadline, Replay::kNever);
-    if (ConditionFailed(call)) continue;
-    if (!call.status.ok()) return Failure("UpdateItem", call);
-    Result<std::int64_t> hits = dynamodb::ParseWindowHits(call.body);
-    if (!hits.ok()) return Report(hits.status(), "corrupt window");
-    return hits;
+        current ? dynamodb::ClaimWindowRequest(settings_.table, hit.route, limit, hit.now)
+                : dynamodb::StartWindowRequest(settings_.table, hit.route, limit, hit.now);
+    AwsCallResult answer = client.Call("UpdateItem", request, hit.deadline, Replay::kNever);
+    if (!ConditionFailed(answer)) {
+      if (!answer.status.ok()) return Failure("UpdateItem", answer);
+      Result<std::int64_t> hits = dynamodb::ParseWindowHits(answer.body);
+      if (!hits.ok()) return Report(hits.status(), "corrupt window");
+      return hits;
+    }
+    Result<std::optional<dynamodb::WindowItem>> seen = dynamodb::ParseFailedWindow(answer.body);
+    if (!seen.ok()) return Report(seen.status(), "corrupt window");
+    if (!*seen) {
+      current = !current;
+      continue;
+    }
+    const dynamodb::WindowItem& window = **seen;
+    const bool same_length = window.window_ms == limit.WindowMillis();
+    if (same_length && (window.start > current_start ||
+                        (window.start == current_start && window.hits >= limit.limit))) {
+      break;
+    }
+    current = same_length && window.start == current_start;
   }
   return Status::ResourceExhausted("the route's rate limit is reached in this window");
 }
@@ -350,10 +525,11 @@ Result<RouteStats> DynamoDbStore::Count(AwsJsonClient& client, const PendingHit&
   const std::string& table = settings_.table;
   if (settings_.max_routes == kUnboundedRoutes) {
     return Counted(
-        CallUpdateItem(client, hit, dynamodb::UpdateItemRequest(table, hit.route, hit.now)));
+        CallUpdateItem(client, hit, dynamodb::UpdateItemRequest(table, hit.route, hit.Batch())));
   }
   AwsCallResult call = CallUpdateItem(
-      client, hit, dynamodb::UpdateItemRequest(table, hit.route, hit.now, RouteItem::kExisting));
+      client, hit,
+      dynamodb::UpdateItemRequest(table, hit.route, hit.Batch(), RouteItem::kExisting));
   if (!ConditionFailed(call)) return Counted(std::move(call));
   // A new route (or one at its maximum count, which the last try below tells).
   AwsCallResult claim =
@@ -363,14 +539,15 @@ Result<RouteStats> DynamoDbStore::Count(AwsJsonClient& client, const PendingHit&
                                      " routes already, its most; this new route was not counted");
   }
   if (!claim.status.ok()) return Failure("UpdateItem", claim);
-  call = CallUpdateItem(client, hit,
-                        dynamodb::UpdateItemRequest(table, hit.route, hit.now, RouteItem::kNew));
+  call = CallUpdateItem(
+      client, hit, dynamodb::UpdateItemRequest(table, hit.route, hit.Batch(), RouteItem::kNew));
   if (!ConditionFailed(call)) return Counted(std::move(call));
   // Another process created the route meanwhile: give the room back and count on its item.
   AwsCallResult release = CallUpdateItem(client, hit, dynamodb::ReleaseRouteRequest(table));
   if (!release.status.ok()) return Failure("UpdateItem", release);
   return Counted(CallUpdateItem(
-      client, hit, dynamodb::UpdateItemRequest(table, hit.route, hit.now, RouteItem::kExisting)));
+      client, hit,
+      dynamodb::UpdateItemRequest(table, hit.route, hit.Batch(), RouteItem::kExisting)));
 }
 
 // The record an UpdateItem of a hit answered with; a failed condition means a count at its

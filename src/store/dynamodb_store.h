@@ -2,7 +2,10 @@
 // many hitcounter processes as you like with exact counts.
 //
 // One hit is one UpdateItem (ADD count 1, SET lastAccess, firstSeen if absent, ALL_NEW): atomic
-// on DynamoDB's side, so concurrent hits from any number of processes never lose a count. The
+// on DynamoDB's side, so concurrent hits from any number of processes never lose a count. With
+// workers (`serve`), at most one such UpdateItem per route is in flight: hits arriving meanwhile
+// ride on the next one (ADD count n) and get the returned count minus their place in the group,
+// so a hot route costs at most one write per round trip per process (coalesce_hits below). The
 // count cannot pass INT64_MAX (kOutOfRange). Get is a strongly consistent GetItem; CheckHealth a
 // DescribeTable. List scans the table (DynamoDB cannot sort): see List below and
 // docs/DYNAMODB.md for its cost.
@@ -19,7 +22,9 @@
 // A rate-limited hit first claims a place in its route's window item (dynamodb_json.h) with a
 // conditional UpdateItem, and is counted only once it has one: no window ever holds more than
 // the limit, whatever the number of processes. That is one more round trip per limited hit. A
-// claimed place whose count then fails stays used: the window can only count fewer hits.
+// refused hit is decided by that one call where the engine returns the item of a failed
+// condition (ClaimWindow in the .cc). A claimed place whose count then fails stays used: the
+// window can only count fewer hits.
 //
 // Threads. No call blocks its caller (the standalone server calls from its only I/O thread):
 // calls go to a bounded queue served by `workers` threads, each with its own kept-alive
@@ -27,6 +32,11 @@
 // ("inline", for the Lambda front end, which serves one request at a time), every call runs on
 // the caller's thread and answers before it returns. Answers run on settings.executor when
 // given, else on the worker (or the caller's thread, inline).
+//
+// Throttling and 5xx answers are retried (aws/json_client.h) within one retry budget shared by
+// every call of the store (aws/retry_quota.h): once a throttled key or an outage has spent it,
+// hits fail at their first answer (a 503 with Retry-After) until successes refill it, so the
+// servers do not multiply the load on DynamoDB when it can least take it.
 //
 // Failures are values: kUnavailable with a message naming the table and region (missing table,
 // bad credentials, validation errors, the engine down...), logged to stderr as one JSON line
@@ -49,15 +59,18 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "aws/aws_config.h"
 #include "aws/http_client.h"
 #include "aws/json_client.h"
+#include "aws/retry_quota.h"
 #include "hitcounter/clock.h"
 #include "hitcounter/executor.h"
 #include "hitcounter/metrics.h"
 #include "hitcounter/store.h"
+#include "store/dynamodb_json.h"
 
 namespace hitcounter {
 
@@ -112,7 +125,16 @@ struct DynamoDbSettings {
   // Where answers run; must outlive the store. Null: on the thread that made the call to
   // DynamoDB (a worker, or the caller's when inline).
   Executor* executor = nullptr;
+  // With workers (`serve`), at most one hit UpdateItem per route is in flight: hits that come
+  // meanwhile ride on the next one together (ADD n), each answered with its own exact count.
+  // Rate-limited hits do not ride (each claims its own place in the window). false: one
+  // UpdateItem per hit, for measuring what coalescing saves (kCoalesceHitsVariable).
+  bool coalesce_hits = true;
 };
+
+// An environment variable for tests and benchmarks only: "0" turns coalesce_hits off in
+// ResolveDynamoDbSettings, so a benchmark can compare both ways through the same binary.
+inline constexpr std::string_view kCoalesceHitsVariable = "HITCOUNTER_TEST_COALESCE_HITS";
 
 // kInvalidArgument unless `table` is a valid DynamoDB table name (3-255 of a-z A-Z 0-9 _ - .).
 Status ValidateTableName(std::string_view table);
@@ -150,8 +172,8 @@ class DynamoDbStore final : public Store {
   // OK when DescribeTable says the table is ACTIVE (or UPDATING, which still serves); its
   // answer is reused for health_cache_ttl.
   void CheckHealth(Deadline deadline, HealthCallback done) override;
-  // The bound on routes only: the count of routes lives in the table (the route total), and
-  // hits wait for no disk here (each is its own UpdateItem).
+  // The bound on routes (the count of routes lives in the table, in the route total), and the
+  // hits waiting for their route's next UpdateItem (coalesce_hits) against max_queued_hits.
   StoreFigures Figures() override;
 
   // Opens one connection to the endpoint (TCP, and TLS for https) by `deadline` and leaves it in
@@ -162,11 +184,23 @@ class DynamoDbStore final : public Store {
   Status Preconnect(aws::Deadline deadline);
 
  private:
+  // The hits one UpdateItem counts: one, or a group that rode together (`hits` of them, the
+  // earliest at `first`, the latest at `now`, the write bound by the earliest deadline).
   struct PendingHit {
     std::string route;
     UnixMillis now;
     std::optional<RateLimit> limit;
     aws::Deadline deadline;
+    std::int64_t hits;
+    UnixMillis first;
+
+    dynamodb::HitBatch Batch() const { return {hits, first, now}; }
+  };
+  // A hit waiting for its route's next UpdateItem.
+  struct Rider {
+    UnixMillis now;
+    aws::Deadline deadline;
+    std::shared_ptr<IncrementCallback> done;
   };
   // One call waiting for a worker: `run` makes it with a worker's client; `refuse` answers it
   // when it cannot be made (queue full, closing, deadline passed in the queue).
@@ -192,6 +226,21 @@ class DynamoDbStore final : public Store {
   Status CheckHealthNow(aws::AwsJsonClient& client, aws::Deadline deadline);
   Status DescribeHealth(aws::AwsJsonClient& client, aws::Deadline deadline);
   void WorkerLoop();
+  // Coalescing: sends `rider` with a new UpdateItem of its route when none is in flight, else
+  // queues it on the route's lane for the next one.
+  void Ride(std::string route, Rider rider);
+  // Queues one UpdateItem for `group` (its route's lane is marked in flight).
+  void SubmitGroup(std::string route, std::vector<Rider> group);
+  // The hits waiting on the route's lane, taken; none (and the lane cleared: no write in
+  // flight) when none waits.
+  std::vector<Rider> TakeWaiting(const std::string& route);
+  // A group was refused without a write: queues the hits that waited meanwhile as the next.
+  void NextGroup(const std::string& route);
+  // Counts `group`, then the hits that waited meanwhile, and so on until none waits.
+  void CountGroup(aws::AwsJsonClient& client, const std::string& route, std::vector<Rider> group);
+  // Counts `group` with one UpdateItem (ADD n) and answers each of its hits.
+  void CountOneGroup(aws::AwsJsonClient& client, const std::string& route,
+                     std::vector<Rider> group);
   Result<CountedHit> ApplyAndRecord(aws::AwsJsonClient& client, const PendingHit& hit);
   Result<CountedHit> Apply(aws::AwsJsonClient& client, const PendingHit& hit);
   Result<std::int64_t> ClaimWindow(aws::AwsJsonClient& client, const PendingHit& hit);
@@ -207,6 +256,9 @@ class DynamoDbStore final : public Store {
   const aws::TransportFactory transports_;
   const std::unique_ptr<Clock> owned_clock_;  // the SystemClock when none was given
   const Clock& clock_;
+  // The retry budget of every client of this store (aws/retry_quota.h): one store per process,
+  // so one budget per process.
+  const std::shared_ptr<aws::RetryQuota> retry_quota_ = std::make_shared<aws::RetryQuota>();
 
   std::mutex idle_mutex_;  // guards idle_clients_
   std::vector<std::unique_ptr<aws::AwsJsonClient>> idle_clients_;
@@ -228,6 +280,12 @@ class DynamoDbStore final : public Store {
   std::mutex cache_mutex_;                         // guards the two caches below
   std::map<std::string, CachedListing> listings_;  // by the query's text (ListingKey)
   std::optional<CachedHealth> last_health_;
+
+  // Coalescing (settings.coalesce_hits): a lane for each route with an UpdateItem in flight,
+  // holding the hits that will ride on the next one.
+  std::mutex lanes_mutex_;  // guards the two below
+  std::unordered_map<std::string, std::vector<Rider>> lanes_;
+  std::size_t riders_waiting_ = 0;  // in every lane; bounded by settings.max_queued_hits
 
   std::mutex queue_mutex_;
   std::condition_variable queue_ready_;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <limits>
 #include <set>
 #include <thread>
@@ -184,6 +185,54 @@ TEST_P(DynamoDbStoreTest, InlineModeAnswersOnTheCallersThreadOverOneKeptConnecti
   }
   ASSERT_EQ(clients.size(), 1u);
   EXPECT_EQ(clients[0]->connections_opened(), 1u);
+}
+
+// Counts the UpdateItem calls sent through it, passing every call to the engine.
+class UpdateItemCounter final : public aws::HttpTransport {
+ public:
+  UpdateItemCounter(std::unique_ptr<aws::HttpTransport> inner, std::atomic<int>& updates)
+      : inner_(std::move(inner)), updates_(updates) {}
+  aws::HttpOutcome Post(const aws::HttpRequest& request, aws::Deadline deadline) override {
+    for (const aws::Header& header : request.headers) {
+      if (header.first == "X-Amz-Target" && header.second.ends_with(".UpdateItem")) ++updates_;
+    }
+    return inner_->Post(request, deadline);
+  }
+
+ private:
+  std::unique_ptr<aws::HttpTransport> inner_;
+  std::atomic<int>& updates_;
+};
+
+TEST_P(DynamoDbStoreTest, ARefusedLimitedHitCostsOneWriteWhereTheEngineReturnsTheFailedItem) {
+  DynamoDbSettings settings = NewTableSettings();
+  ASSERT_TRUE(CreateDynamoDbTable(settings, std::nullopt, testing::kTableWait).ok());
+  std::atomic<int> updates{0};
+  aws::TransportFactory http = std::move(aws::HttpClientFactory(settings.service)).value();
+  aws::TransportFactory counting = [&] {
+    return std::make_unique<UpdateItemCounter>(http(), updates);
+  };
+  SystemClock clock;
+  auto store = std::move(DynamoDbStore::Open(settings, counting, clock)).value();
+  const RateLimit two_per_hour{2, 3600};
+  auto writes_of_one_hit = [&](StatusCode expected) {
+    const int before = updates.load();
+    Result<CountedHit> hit = testing::IncrementNow(*store, "/limited", kT0, two_per_hour);
+    EXPECT_EQ(hit.status().code(), expected) << hit.status().message();
+    return updates.load() - before;
+  };
+  EXPECT_EQ(writes_of_one_hit(StatusCode::kOk), 3) << "claim, start the window, count";
+  EXPECT_EQ(writes_of_one_hit(StatusCode::kOk), 2) << "claim, count";
+  // DynamoDB Local answers a failed condition with the item; dynalite 4 ignores the parameter,
+  // and the store asks as before: claim, start, claim.
+  const int refused_writes = GetParam() == Engine::kDynamoDbLocal ? 1 : 3;
+  EXPECT_EQ(writes_of_one_hit(StatusCode::kResourceExhausted), refused_writes);
+  EXPECT_EQ(writes_of_one_hit(StatusCode::kResourceExhausted), refused_writes);
+  EXPECT_EQ(GetNow(*store, "/limited")->count, 2);
+  // The next window starts afresh.
+  const int before = updates.load();
+  EXPECT_TRUE(testing::IncrementNow(*store, "/limited", kT0 + 3'600'000, two_per_hour).ok());
+  EXPECT_EQ(updates.load() - before, 3) << "claim (an older window), start, count";
 }
 
 TEST_P(DynamoDbStoreTest, TwoStoresOnOneTableCountExactly) {
