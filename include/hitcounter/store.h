@@ -102,6 +102,29 @@ inline void RouteTotals::Add(std::int64_t count) {
              : hits + count;
 }
 
+// What Delete removed: how many records, and the hits they held (the sum saturating at
+// INT64_MAX, as RouteTotals' does).
+struct DeletedRoutes {
+  std::int64_t routes = 0;
+  std::int64_t hits = 0;
+
+  bool operator==(const DeletedRoutes&) const = default;
+
+  // Counts one removed record of `count` hits.
+  void Add(std::int64_t count) {
+    ++routes;
+    hits = count > std::numeric_limits<std::int64_t>::max() - hits
+               ? std::numeric_limits<std::int64_t>::max()
+               : hits + count;
+  }
+};
+
+// The most routes one Delete call names. A deletion writes every record it removes in one
+// durable step (SQLite: one commit that hits wait behind; DynamoDB: one DeleteItem each, within
+// one call's timeout), so a large one goes in calls of this many: {prefix}stats?prefix= and
+// `hitcounter reset --prefix` delete a page at a time and say whether more remain.
+inline constexpr std::size_t kMaxDeletedRoutesPerCall = 1'000;
+
 // The latest moment a store call may answer (the steady clock's time). A call still waiting for
 // the store at its deadline is answered with kUnavailable and, for a hit, counts nothing.
 using Deadline = std::chrono::steady_clock::time_point;
@@ -131,6 +154,7 @@ class Store {
   using GetCallback = std::function<void(Result<RouteStats>)>;
   using ListCallback = std::function<void(Result<StatsPage>)>;
   using HealthCallback = std::function<void(Status)>;
+  using DeleteCallback = std::function<void(Result<DeletedRoutes>)>;
 
   virtual ~Store() = default;
 
@@ -153,6 +177,15 @@ class Store {
 
   // One page of routes in the requested order, with the totals under the prefix when asked.
   virtual void List(StatsQuery query, Deadline deadline, ListCallback done) = 0;
+
+  // Removes the records of `routes` (at most kMaxDeletedRoutesPerCall, else kInvalidArgument):
+  // each disappears from Get and List, its rate-limit window with it, and gives back its place
+  // under the store's most routes, so that a new route may take it. A route without a record is
+  // skipped. Answers with what was removed once that is durable (like a hit's answer: it
+  // survives a crash of the process), or with an error, after which some of the routes may be
+  // removed and others not (deleting them again is harmless). A hit on a route after its
+  // deletion was answered counts from 1 again, first seen anew.
+  virtual void Delete(std::vector<std::string> routes, Deadline deadline, DeleteCallback done) = 0;
 
   // OK when the store can count hits: what a hit would meet now, as far as the store knows
   // without waiting on a disk or a network (each store says how it decides).

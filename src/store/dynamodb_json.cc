@@ -397,4 +397,22 @@ Result<TableDescription> ParseTableDescription(std::string_view body) {
   return description;
 }
 
+std::string DeleteItemRequest(std::string_view table, std::string_view key) {
+  return Document([&](Writer& w) {
+    Member(w, "TableName", table);
+    RouteKey(w, "Key", key);
+    Member(w, "ReturnValues", "ALL_OLD");
+  });
+}
+
+Result<std::optional<RouteStats>> ParseDeleteItemResponse(std::string_view body) {
+  Result<rapidjson::Document> doc = ParseObject(body, "DeleteItem response");
+  if (!doc.ok()) return doc.status();
+  auto attributes = doc->FindMember("Attributes");
+  if (attributes == doc->MemberEnd()) return std::optional<RouteStats>();
+  Result<RouteStats> stats = ParseItem(attributes->value);
+  if (!stats.ok()) return stats.status();
+  return std::optional<RouteStats>(std::move(stats).value());
+}
+
 }  // namespace hitcounter::dynamodb

@@ -128,6 +128,14 @@ struct TableDescription {
 // "Table" of a DescribeTable response or "TableDescription" of a CreateTable response.
 Result<TableDescription> ParseTableDescription(std::string_view body);
 
+// DeleteItem of the item keyed `key` (a route, or kWindowKeyPrefix + route), answering with
+// the item as it was (ReturnValues ALL_OLD).
+std::string DeleteItemRequest(std::string_view table, std::string_view key);
+
+// The route's record a DeleteItem response's "Attributes" held; nullopt when there was no item.
+// kInternal when the body or the item is corrupt.
+Result<std::optional<RouteStats>> ParseDeleteItemResponse(std::string_view body);
+
 }  // namespace hitcounter::dynamodb
 
 #endif  // HITCOUNTER_STORE_DYNAMODB_JSON_H_

@@ -73,8 +73,8 @@ inline constexpr std::size_t kDefaultDynamoDbMaxQueuedHits = 10'000;
 // The longest one Increment, Get or CheckHealth may take, queueing and retries included.
 inline constexpr std::chrono::milliseconds kDefaultDynamoDbCallTimeout{5'000};
 
-// The longest one List may take: it scans the whole table (about 20 pages of 1 MB at the
-// kMaxScannedItems cap).
+// The longest one List (or Delete: a DeleteItem and more per route) may take: it scans the whole
+// table (about 20 pages of 1 MB at the kMaxScannedItems cap).
 inline constexpr std::chrono::milliseconds kDefaultDynamoDbListTimeout{30'000};
 
 // The most items one List reads: the default most routes, a rate-limit window for each and the
@@ -147,6 +147,12 @@ class DynamoDbStore final : public Store {
   // Scans every item under query.prefix (up to kMaxScannedItems read), keeps the page asked
   // for in memory and returns it: same order, ties and keyset cursors as every store.
   void List(StatsQuery query, Deadline deadline, ListCallback done) override;
+  // One DeleteItem per route (ReturnValues ALL_OLD, never replayed), one for its rate-limit
+  // window, and, with max_routes, one UpdateItem giving its room back to the route total; all
+  // within list_timeout. The first failure ends the call (the routes before it are deleted).
+  // Forgets this store's cached listings; other processes' caches (the Lambda function's other
+  // instances) keep showing the routes for up to their listing_cache_ttl.
+  void Delete(std::vector<std::string> routes, Deadline deadline, DeleteCallback done) override;
   // OK when DescribeTable says the table is ACTIVE (or UPDATING, which still serves); its
   // answer is reused for health_cache_ttl.
   void CheckHealth(Deadline deadline, HealthCallback done) override;
@@ -187,6 +193,9 @@ class DynamoDbStore final : public Store {
   Result<StatsPage> ListNow(aws::AwsJsonClient& client, const StatsQuery& query,
                             aws::Deadline deadline);
   Status CheckHealthNow(aws::AwsJsonClient& client, aws::Deadline deadline);
+  // dynamodb_delete.cc
+  Result<DeletedRoutes> DeleteNow(aws::AwsJsonClient& client,
+                                  const std::vector<std::string>& routes, aws::Deadline deadline);
   Status DescribeHealth(aws::AwsJsonClient& client, aws::Deadline deadline);
   void WorkerLoop();
   Result<CountedHit> ApplyAndRecord(aws::AwsJsonClient& client, const PendingHit& hit);

@@ -60,6 +60,11 @@ class MemoryStore final : public Store {
     done(ListLocked(query));
   }
 
+  void Delete(std::vector<std::string> routes, Deadline, DeleteCallback done) override {
+    ThrowIfAsked();
+    done(DeleteLocked(routes));
+  }
+
   void CheckHealth(Deadline, HealthCallback done) override {
     ThrowIfAsked();
     Status health;
@@ -129,6 +134,23 @@ class MemoryStore final : public Store {
       page.routes.push_back(s);
     }
     return page;
+  }
+
+  Result<DeletedRoutes> DeleteLocked(const std::vector<std::string>& routes) {
+    if (routes.size() > kMaxDeletedRoutesPerCall) {
+      return Status::InvalidArgument("too many routes for one deletion");
+    }
+    std::lock_guard lock(mutex_);
+    if (!failure_.ok()) return failure_;
+    DeletedRoutes deleted;
+    for (const std::string& route : routes) {
+      auto it = routes_.find(route);
+      if (it == routes_.end()) continue;
+      deleted.Add(it->second.count);
+      routes_.erase(it);
+      windows_.erase(route);
+    }
+    return deleted;
   }
 
   Result<CountedHit> IncrementLocked(std::string route, UnixMillis now,
