@@ -1,0 +1,130 @@
+// DELETE {prefix}stats against the real server, on the store under test: the admin token's
+// rule, what a deletion answers, the place it frees under --max-routes, and (SQLite) that a
+// deletion answered 200 survives kill -9.
+#include <signal.h>
+
+#include "tests/blackbox/fixture.h"
+#include "tests/blackbox/sqlite_file.h"
+
+namespace hitcounter::testing {
+namespace {
+
+constexpr char kToken[] = "delete-token-51c2";
+
+struct RawReply {
+  int status = 0;
+  std::string body;
+};
+
+// Sends `method target` on a connection of its own, with the token when `with_token`.
+RawReply SendWithToken(int port, const std::string& method, const std::string& target,
+                       bool with_token = true) {
+  std::string request = method + " " + target + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n";
+  if (with_token) request += std::string("Authorization: Bearer ") + kToken + "\r\n";
+  const std::string reply = SendRaw(port, request + "\r\n");
+  RawReply out;
+  if (reply.rfind("HTTP/1.1 ", 0) == 0) out.status = std::atoi(reply.c_str() + 9);
+  const std::size_t body = reply.find("\r\n\r\n");
+  if (body != std::string::npos) out.body = reply.substr(body + 4);
+  return out;
+}
+
+class DeleteCountsTest : public BlackBoxTest {
+ protected:
+  void SetUp() override {
+    BlackBoxTest::SetUp();
+    if (External()) GTEST_SKIP() << "the token and the bound are set when the server starts";
+  }
+
+  // The fixture's server, restarted with the admin token and `extra` flags (a SQLite file has
+  // one owner: the old one stops first).
+  void RestartGuarded(std::vector<std::string> extra = {}) {
+    server_.reset();
+    std::vector<std::string> args = ServerArgs();
+    args.insert(args.end(), {"--admin-token", kToken});
+    args.insert(args.end(), extra.begin(), extra.end());
+    server_ = std::make_unique<ServerProcess>(store_, args);
+    ASSERT_NE(server_->port(), 0);
+    port_ = server_->port();
+    client_ = std::make_unique<HttpClient>(host_, port_);
+  }
+
+  std::int64_t GuardedCountOf(const std::string& route) {
+    RawReply reply = SendWithToken(port_, "GET", "/_stats?route=" + route);
+    if (reply.status == 404) return 0;
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    rapidjson::Document doc;
+    doc.Parse(reply.body.c_str());
+    return doc.IsObject() && doc.HasMember("count") ? doc["count"].GetInt64() : -1;
+  }
+};
+
+TEST_F(DeleteCountsTest, WithoutAnAdminTokenDeletingIsForbidden) {
+  ASSERT_EQ(client_->Get(Route()).status, 200);
+  RawReply reply = SendWithToken(port_, "DELETE", "/_stats?route=" + Route(), false);
+  EXPECT_EQ(reply.status, 403) << reply.body;
+  EXPECT_NE(reply.body.find("\"forbidden\""), std::string::npos) << reply.body;
+  EXPECT_EQ(CountOf(Route()), 1);
+}
+
+TEST_F(DeleteCountsTest, ADeletedRouteIsGoneAndItsPlaceUnderTheBoundIsFree) {
+  RestartGuarded({"--max-routes", "2"});
+  ASSERT_EQ(client_->Get(Route("/a")).status, 200);
+  ASSERT_EQ(client_->Get(Route("/a")).status, 200);
+  ASSERT_EQ(client_->Get(Route("/b")).status, 200);
+  ASSERT_EQ(client_->Get(Route("/c")).status, 507);
+  EXPECT_EQ(SendWithToken(port_, "DELETE", "/_stats?route=" + Route("/a"), false).status, 401);
+  RawReply deleted = SendWithToken(port_, "DELETE", "/_stats?route=" + Route("/a"));
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  EXPECT_EQ(deleted.body,
+            R"({"route":")" + Route("/a") + R"(","deletedRoutes":1,"deletedHits":2})");
+  EXPECT_EQ(GuardedCountOf(Route("/a")), 0);
+  EXPECT_EQ(client_->Get(Route("/c")).status, 200) << "the deleted route's place is free";
+  EXPECT_EQ(SendWithToken(port_, "DELETE", "/_stats?route=" + Route("/a")).status, 404);
+}
+
+TEST_F(DeleteCountsTest, APrefixDeletionTakesOnlyTheRoutesUnderIt) {
+  RestartGuarded();
+  for (const char* suffix : {"/api/x", "/api/y", "/api/y", "/apix", "/web"}) {
+    ASSERT_EQ(client_->Get(Route(suffix)).status, 200);
+  }
+  RawReply deleted = SendWithToken(port_, "DELETE", "/_stats?prefix=" + Route("/api/"));
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  EXPECT_EQ(deleted.body, R"({"prefix":")" + Route("/api/") +
+                              R"(","deletedRoutes":2,"deletedHits":3,"more":false})");
+  EXPECT_EQ(GuardedCountOf(Route("/api/x")), 0);
+  EXPECT_EQ(GuardedCountOf(Route("/apix")), 1);
+  EXPECT_EQ(GuardedCountOf(Route("/web")), 1);
+  // A deleted route hit again starts from 1.
+  ASSERT_EQ(client_->Get(Route("/api/y")).status, 200);
+  EXPECT_EQ(GuardedCountOf(Route("/api/y")), 1);
+}
+
+// The server is killed right after each 200: the deletion must be in the file as the kill left
+// it, and the restarted server must not resurrect the route.
+TEST_F(DeleteCountsTest, ADeletionAnswered200SurvivesKillNine) {
+  if (StoreUnderTest() != StoreKind::kSqlite) GTEST_SKIP() << "checks the SQLite file";
+  constexpr int kRounds = 5;
+  for (int round = 0; round < kRounds; ++round) {
+    RestartGuarded();
+    const std::string gone = Route("/gone" + std::to_string(round));
+    const std::string kept = Route("/kept");
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(client_->Get(gone).status, 200);
+    ASSERT_EQ(client_->Get(kept).status, 200);
+    ASSERT_EQ(SendWithToken(port_, "DELETE", "/_stats?route=" + gone).status, 200);
+    server_->process().Signal(SIGKILL);
+    ASSERT_TRUE(server_->process().WaitForExit(std::chrono::seconds(10)));
+    {
+      SqliteFile file(DatabasePath());
+      ASSERT_EQ(file.IntegrityCheck(), "ok") << "round " << round;
+      EXPECT_EQ(file.CountOf(gone), 0) << "round " << round;
+      EXPECT_EQ(file.CountOf(kept), round + 1) << "round " << round;
+    }
+    RestartGuarded();
+    EXPECT_EQ(GuardedCountOf(gone), 0) << "round " << round;
+    EXPECT_EQ(GuardedCountOf(kept), round + 1) << "round " << round;
+  }
+}
+
+}  // namespace
+}  // namespace hitcounter::testing
