@@ -58,11 +58,11 @@ Result<DeletedRoutes> DynamoDbStore::DeleteNow(AwsJsonClient& client,
     AwsCallResult window = client.Call("DeleteItem", dynamodb::DeleteItemRequest(table, window_key),
                                        deadline, Replay::kSafe);
     if (!window.status.ok()) return Failure("DeleteItem", window);
-    if (settings_.max_routes != kUnboundedRoutes) {
-      AwsCallResult release =
-          client.Call("UpdateItem", dynamodb::ReleaseRouteRequest(table), deadline, Replay::kNever);
-      if (!release.status.ok()) return Failure("UpdateItem", release);
-    }
+    // Whatever this store's own bound: the total serves every bounded store on the table.
+    AwsCallResult release =
+        client.Call("UpdateItem", dynamodb::GiveBackRouteRequest(table), deadline, Replay::kNever);
+    const bool no_total = release.error && release.error->type == "ConditionalCheckFailedException";
+    if (!release.status.ok() && !no_total) return Failure("UpdateItem", release);
   }
   MarkHealthy();
   return deleted;

@@ -397,6 +397,21 @@ Result<TableDescription> ParseTableDescription(std::string_view body) {
   return description;
 }
 
+std::string GiveBackRouteRequest(std::string_view table) {
+  return Document([&](Writer& w) {
+    Member(w, "TableName", table);
+    RouteKey(w, "Key", kRouteTotalKey);
+    Member(w, "UpdateExpression", "ADD #n :minus_one");
+    Member(w, "ConditionExpression", "#n > :zero");
+    Names(w, {{"#n", kRoutes}});
+    Key(w, "ExpressionAttributeValues");
+    w.StartObject();
+    Typed(w, ":minus_one", "N", "-1");
+    Typed(w, ":zero", "N", "0");
+    w.EndObject();
+  });
+}
+
 std::string DeleteItemRequest(std::string_view table, std::string_view key) {
   return Document([&](Writer& w) {
     Member(w, "TableName", table);

@@ -128,6 +128,11 @@ struct TableDescription {
 // "Table" of a DescribeTable response or "TableDescription" of a CreateTable response.
 Result<TableDescription> ParseTableDescription(std::string_view body);
 
+// A deleted route's room given back to the route total: ADD -1 on the condition that the total
+// exists and is above 0 (else ConditionalCheckFailedException: a table no bounded store has
+// counted on keeps no total, and none is made up).
+std::string GiveBackRouteRequest(std::string_view table);
+
 // DeleteItem of the item keyed `key` (a route, or kWindowKeyPrefix + route), answering with
 // the item as it was (ReturnValues ALL_OLD).
 std::string DeleteItemRequest(std::string_view table, std::string_view key);

@@ -148,7 +148,8 @@ class DynamoDbStore final : public Store {
   // for in memory and returns it: same order, ties and keyset cursors as every store.
   void List(StatsQuery query, Deadline deadline, ListCallback done) override;
   // One DeleteItem per route (ReturnValues ALL_OLD, never replayed), one for its rate-limit
-  // window, and, with max_routes, one UpdateItem giving its room back to the route total; all
+  // window, and one conditional UpdateItem giving its room back to the route total (when the
+  // table keeps one, whatever this store's max_routes: other processes may bound it); all
   // within list_timeout. The first failure ends the call (the routes before it are deleted).
   // Forgets this store's cached listings; other processes' caches (the Lambda function's other
   // instances) keep showing the routes for up to their listing_cache_ttl.

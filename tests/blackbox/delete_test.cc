@@ -3,8 +3,11 @@
 // deletion answered 200 survives kill -9.
 #include <signal.h>
 
+#include <optional>
+
 #include "tests/blackbox/fixture.h"
 #include "tests/blackbox/sqlite_file.h"
+#include "tests/support/child_process.h"
 
 namespace hitcounter::testing {
 namespace {
@@ -124,6 +127,47 @@ TEST_F(DeleteCountsTest, ADeletionAnswered200SurvivesKillNine) {
     EXPECT_EQ(GuardedCountOf(gone), 0) << "round " << round;
     EXPECT_EQ(GuardedCountOf(kept), round + 1) << "round " << round;
   }
+}
+
+class ResetCommandTest : public DeleteCountsTest {
+ protected:
+  int Reset(const std::vector<std::string>& args, std::string* output) {
+    std::vector<std::string> argv = {HitcounterBinary(), "reset", "--store", store_};
+    for (const std::string& flag : StoreFlags()) argv.push_back(flag);
+    argv.insert(argv.end(), args.begin(), args.end());
+    // Its messages are on stderr: read with its stdout.
+    std::unique_ptr<ChildProcess> process =
+        ChildProcess::Start(argv, {}, "", ChildProcess::Stderr::kCapture);
+    if (!process) return -1;
+    std::optional<int> code = process->WaitForExit(std::chrono::seconds(120));
+    *output = process->Output();
+    return code.value_or(-1);
+  }
+};
+
+TEST_F(ResetCommandTest, DeletesARouteAndThePrefixesRoutesFromTheStore) {
+  for (const char* suffix : {"/a", "/a", "/p/1", "/p/2", "/q"}) {
+    ASSERT_EQ(client_->Get(Route(suffix)).status, 200);
+  }
+  if (StoreUnderTest() == StoreKind::kSqlite) {
+    // The running server owns the file: reset refuses and points to the endpoint.
+    std::string refused;
+    EXPECT_EQ(Reset({"--route", Route("/a")}, &refused), 1);
+    EXPECT_NE(refused.find("DELETE"), std::string::npos) << refused;
+    EXPECT_NE(refused.find("/_stats?route="), std::string::npos) << refused;
+    server_.reset();
+  }
+  std::string output;
+  EXPECT_EQ(Reset({"--route", Route("/a")}, &output), 0) << output;
+  EXPECT_NE(output.find("deleted 1 route holding 2 hits"), std::string::npos) << output;
+  EXPECT_EQ(Reset({"--prefix", Route("/p/")}, &output), 0) << output;
+  EXPECT_NE(output.find("deleted 2 routes holding 2 hits"), std::string::npos) << output;
+  EXPECT_EQ(Reset({"--route", Route("/a")}, &output), 1) << "never hit any more";
+  EXPECT_NE(output.find("never hit"), std::string::npos) << output;
+  RestartGuarded();
+  EXPECT_EQ(GuardedCountOf(Route("/a")), 0);
+  EXPECT_EQ(GuardedCountOf(Route("/p/1")), 0);
+  EXPECT_EQ(GuardedCountOf(Route("/q")), 1);
 }
 
 }  // namespace
