@@ -1,4 +1,5 @@
-// The store contract for deleting routes (Store::Delete) and DeleteUnderPrefix over it.
+// The store contract for managing counts: deleting routes (Store::Delete, DeleteUnderPrefix
+// over it) and importing records (Store::Import).
 #include <string>
 #include <vector>
 
@@ -106,6 +107,63 @@ TEST_P(StoreContractTest, ARateLimitWindowGoesWithItsRoute) {
   Result<CountedHit> again = IncrementWithin(*store_, "/a", kT0 + 1, limit);
   ASSERT_TRUE(again.ok()) << again.status().message();
   EXPECT_EQ(again->stats.count, 1);
+}
+
+TEST_P(StoreContractTest, AReplacingImportWritesRecordsExactlyAndTwiceChangesNothing) {
+  Hit(*store_, "/old", 5);
+  const std::vector<RouteStats> records = {{"/old", 2, kT0 - 100, kT0 - 50},
+                                           {"/new", 7, kT0 - 300, kT0 + 9}};
+  Result<ImportedRoutes> first = ImportNow(*store_, records, ImportMode::kReplace);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_EQ(*first, (ImportedRoutes{1, 1}));
+  EXPECT_EQ(*GetNow(*store_, "/old"), records[0]);
+  EXPECT_EQ(*GetNow(*store_, "/new"), records[1]);
+  ASSERT_EQ(*ImportNow(*store_, records, ImportMode::kReplace), (ImportedRoutes{0, 2}));
+  EXPECT_EQ(*GetNow(*store_, "/old"), records[0]);
+  EXPECT_EQ(*GetNow(*store_, "/new"), records[1]);
+  EXPECT_EQ(IncrementAndWait(*store_, "/new", kT0 + 10)->count, 8);
+}
+
+TEST_P(StoreContractTest, AnAddingImportAddsCountsAndWidensTheTimes) {
+  Hit(*store_, "/a", 3, kT0);
+  ASSERT_EQ(*ImportNow(*store_, {{"/a", 4, kT0 - 1000, kT0 - 500}, {"/b", 1, kT0, kT0}},
+                       ImportMode::kAdd),
+            (ImportedRoutes{1, 1}));
+  EXPECT_EQ(*GetNow(*store_, "/a"), (RouteStats{"/a", 7, kT0 - 1000, kT0}));
+  ASSERT_TRUE(ImportNow(*store_, {{"/a", 1, kT0 + 5, kT0 + 7}}, ImportMode::kAdd).ok());
+  EXPECT_EQ(*GetNow(*store_, "/a"), (RouteStats{"/a", 8, kT0 - 1000, kT0 + 7}));
+  EXPECT_EQ(*GetNow(*store_, "/b"), (RouteStats{"/b", 1, kT0, kT0}));
+}
+
+TEST_P(StoreContractTest, AnImportOfImpossibleRecordsIsRefused) {
+  for (const std::vector<RouteStats>& records :
+       {std::vector<RouteStats>{{"/z", 0, kT0, kT0}},
+        std::vector<RouteStats>{{"/t", 1, kT0, kT0 - 1}},
+        std::vector<RouteStats>{{"/d", 1, kT0, kT0}, {"/d", 2, kT0, kT0}}}) {
+    EXPECT_EQ(ImportNow(*store_, records, ImportMode::kAdd).status().code(),
+              StatusCode::kInvalidArgument);
+  }
+  EXPECT_EQ(GetNow(*store_, "/d").status().code(), StatusCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, AnImportNeverPassesTheRouteBound) {
+  std::unique_ptr<Store> store = GetParam().make(2);
+  ASSERT_NE(store, nullptr);
+  Hit(*store, "/a", 1);
+  Result<ImportedRoutes> refused =
+      ImportNow(*store, {{"/b", 1, kT0, kT0}, {"/c", 1, kT0, kT0}}, ImportMode::kReplace);
+  EXPECT_EQ(refused.status().code(), StatusCode::kRouteLimitReached);
+  EXPECT_EQ(IncrementAndWait(*store, "/d", kT0).status().code() == StatusCode::kRouteLimitReached,
+            GetNow(*store, "/b").ok())
+      << "the bound holds whatever part of the import was written";
+  EXPECT_EQ(GetNow(*store, "/c").status().code(), StatusCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, AnAddedCountPastTheMaximumIsRefused) {
+  ASSERT_TRUE(ImportNow(*store_, {{"/m", INT64_MAX - 1, kT0, kT0}}, ImportMode::kReplace).ok());
+  EXPECT_EQ(ImportNow(*store_, {{"/m", 2, kT0, kT0}}, ImportMode::kAdd).status().code(),
+            StatusCode::kOutOfRange);
+  EXPECT_EQ(GetNow(*store_, "/m")->count, INT64_MAX - 1);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "core/delete_routes.h"
 
 #include <memory>
+#include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -24,6 +26,26 @@ void DeleteUnderPrefix(Store& store, std::string prefix, Deadline deadline,
       (*answer)(PrefixDeletion{*deleted, more});
     });
   });
+}
+
+Status ValidateImport(const std::vector<RouteStats>& records) {
+  if (records.size() > kMaxImportedRoutesPerCall) {
+    return Status::InvalidArgument("one import carries at most " +
+                                   std::to_string(kMaxImportedRoutesPerCall) + " records");
+  }
+  std::unordered_set<std::string_view> seen;
+  for (const RouteStats& record : records) {
+    if (record.count < 1) {
+      return Status::InvalidArgument(record.route + ": a count must be at least 1");
+    }
+    if (record.first_seen > record.last_access) {
+      return Status::InvalidArgument(record.route + ": firstSeen is later than lastAccess");
+    }
+    if (!seen.insert(record.route).second) {
+      return Status::InvalidArgument(record.route + ": the route is given twice");
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace hitcounter

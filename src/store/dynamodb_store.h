@@ -154,6 +154,12 @@ class DynamoDbStore final : public Store {
   // Forgets this store's cached listings; other processes' caches (the Lambda function's other
   // instances) keep showing the routes for up to their listing_cache_ttl.
   void Delete(std::vector<std::string> routes, Deadline deadline, DeleteCallback done) override;
+  // One UpdateItem per record (ReturnValues ALL_OLD, never replayed: created or updated), as a
+  // hit's Count is for a new route when max_routes bounds the table; with kAdd, two more
+  // conditional UpdateItems widen an existing item's times. Within list_timeout; the first
+  // failure ends the call, with the records before it written. Forgets the cached listings.
+  void Import(std::vector<RouteStats> records, ImportMode mode, Deadline deadline,
+              ImportCallback done) override;
   // OK when DescribeTable says the table is ACTIVE (or UPDATING, which still serves); its
   // answer is reused for health_cache_ttl.
   void CheckHealth(Deadline deadline, HealthCallback done) override;
@@ -195,6 +201,11 @@ class DynamoDbStore final : public Store {
                             aws::Deadline deadline);
   Status CheckHealthNow(aws::AwsJsonClient& client, aws::Deadline deadline);
   // dynamodb_delete.cc
+  Result<ImportedRoutes> ImportNow(aws::AwsJsonClient& client,
+                                   const std::vector<RouteStats>& records, ImportMode mode,
+                                   aws::Deadline deadline);
+  Result<bool> ImportOne(aws::AwsJsonClient& client, const RouteStats& record, ImportMode mode,
+                         aws::Deadline deadline);
   Result<DeletedRoutes> DeleteNow(aws::AwsJsonClient& client,
                                   const std::vector<std::string>& routes, aws::Deadline deadline);
   Status DescribeHealth(aws::AwsJsonClient& client, aws::Deadline deadline);

@@ -26,7 +26,8 @@ constexpr std::string_view kLoadJournalSql = "SELECT seq, records FROM journal O
 // the row must say, and no read-back is needed.
 constexpr std::string_view kUpsertRouteSql = R"sql(
   INSERT INTO counters (route, count, first_seen, last_access) VALUES (?1, ?2, ?3, ?4)
-  ON CONFLICT (route) DO UPDATE SET count = excluded.count, last_access = excluded.last_access
+  ON CONFLICT (route) DO UPDATE SET count = excluded.count, first_seen = excluded.first_seen,
+    last_access = excluded.last_access
 )sql";
 
 constexpr std::string_view kUpsertWindowSql = R"sql(
@@ -457,6 +458,83 @@ void SqliteStore::Delete(std::vector<std::string> routes, Deadline deadline, Del
   if (!refused.ok()) return done(std::move(refused));
   if (deleted.routes == 0) return done(deleted);  // nothing to write
   if (wake_writer) writer_wakeup_->notify_one();
+}
+
+void SqliteStore::Import(std::vector<RouteStats> records, ImportMode mode, Deadline deadline,
+                         ImportCallback done) {
+  if (Status valid = ValidateImport(records); !valid.ok()) return done(std::move(valid));
+  Status refused;
+  ImportedRoutes counts;
+  bool wake_writer = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (closing_) {
+      refused = Status::Unavailable("the store is closing; nothing was imported");
+    } else if (deadline != kNoDeadline && SteadyClock::now() >= deadline) {
+      refused = Status::Unavailable("the import came after its deadline; nothing was imported");
+    } else if (Result<ImportedRoutes> imported = ImportLocked(records, mode); !imported.ok()) {
+      refused = imported.status();
+    } else {
+      counts = *imported;
+    }
+    if (refused.ok() && !records.empty()) {
+      open_.waiters.push_back(Waiter{[done, counts](Result<CountedHit> committed) {
+                                       if (!committed.ok()) return done(committed.status());
+                                       done(counts);
+                                     },
+                                     CountedHit{}});
+      ++waiting_hits_;
+      wake_writer = std::exchange(writer_waiting_, false);
+    }
+  }
+  if (!refused.ok()) return done(std::move(refused));
+  if (records.empty()) return done(counts);
+  if (wake_writer) writer_wakeup_->notify_one();
+}
+
+Result<ImportedRoutes> SqliteStore::ImportLocked(const std::vector<RouteStats>& records,
+                                                 ImportMode mode) {
+  // First every check, so that a refused import changes nothing.
+  std::int64_t new_routes = 0;
+  for (const RouteStats& imported : records) {
+    const Routes::Entry* entry = routes_.Find(imported.route);
+    if (entry == nullptr || entry->value.count == 0) {
+      ++new_routes;
+    } else if (mode == ImportMode::kAdd &&
+               imported.count > std::numeric_limits<std::int64_t>::max() - entry->value.count) {
+      return Status::OutOfRange(imported.route + ": the added count would pass its maximum");
+    }
+  }
+  const auto live = static_cast<std::int64_t>(routes_.size() - tombstones_);
+  if (options_.max_routes != kUnboundedRoutes && live + new_routes > options_.max_routes) {
+    return Status::RouteLimitReached("hitcounter counts at most " +
+                                     std::to_string(options_.max_routes) + " routes and holds " +
+                                     std::to_string(live) + ": the " + std::to_string(new_routes) +
+                                     " new routes of this import do not fit; nothing was imported");
+  }
+  ImportedRoutes counts;
+  for (const RouteStats& imported : records) {
+    auto [entry, created] = routes_.Insert(imported.route);
+    Record& record = entry->value;
+    const Record before = record;
+    const bool fresh = created || record.count == 0;
+    if (!created && record.count == 0) --tombstones_;
+    if (fresh || mode == ImportMode::kReplace) {
+      record.count = imported.count;
+      record.first_seen = imported.first_seen;
+      record.last_access = imported.last_access;
+    } else {
+      record.count += imported.count;
+      record.first_seen = std::min(record.first_seen, imported.first_seen);
+      record.last_access = std::max(record.last_access, imported.last_access);
+    }
+    ++(fresh ? counts.created : counts.updated);
+    if (created || record.batch != open_.id) {
+      open_.changes.push_back(Change{entry, before, created});
+      record.batch = open_.id;
+    }
+  }
+  return counts;
 }
 
 DeletedRoutes SqliteStore::TombstoneLocked(const std::vector<std::string>& routes) {
@@ -901,6 +979,11 @@ void ReadOnlySqliteStore::List(StatsQuery query, Deadline deadline, ListCallback
 }
 
 void ReadOnlySqliteStore::Delete(std::vector<std::string>, Deadline, DeleteCallback done) {
+  done(Status::Unavailable("this store was opened read-only"));
+}
+
+void ReadOnlySqliteStore::Import(std::vector<RouteStats>, ImportMode, Deadline,
+                                 ImportCallback done) {
   done(Status::Unavailable("this store was opened read-only"));
 }
 

@@ -151,6 +151,10 @@ class SqliteStore final : public Store {
   void List(StatsQuery query, Deadline deadline, ListCallback done) override;
   // Durable with the batch it joins: see "Deleting" above.
   void Delete(std::vector<std::string> routes, Deadline deadline, DeleteCallback done) override;
+  // As hits are: the records change in memory at once (all, or none when refused), as changes
+  // of the open batch, answered when its commit is durable and undone with it if it fails.
+  void Import(std::vector<RouteStats> records, ImportMode mode, Deadline deadline,
+              ImportCallback done) override;
   // At once, without touching the file: kUnavailable once a read found the file damaged, the
   // failure of the last commit (kInsufficientSpace for a full disk), or kUnavailable when a
   // commit has been running for over kCommitStallLimit; OK otherwise. After a failure the writer
@@ -236,6 +240,8 @@ class SqliteStore final : public Store {
   Status CountLocked(const Hit& hit, CountedHit& counted);
   // Turns the records of `routes` into tombstones, changes of the open batch (mutex_ held).
   DeletedRoutes TombstoneLocked(const std::vector<std::string>& routes);
+  // Writes `records` into memory as changes of the open batch, or refuses them all.
+  Result<ImportedRoutes> ImportLocked(const std::vector<RouteStats>& records, ImportMode mode);
   void UndoLocked(Batch& batch);
 
   // Wakes the writer for a batch: at the end of the caller's event-loop round when there is an
@@ -348,6 +354,9 @@ class ReadOnlySqliteStore final : public Store {
   void List(StatsQuery query, Deadline deadline, ListCallback done) override;
   // kUnavailable: only the store's owner deletes.
   void Delete(std::vector<std::string> routes, Deadline deadline, DeleteCallback done) override;
+  // kUnavailable: only the store's owner imports.
+  void Import(std::vector<RouteStats> records, ImportMode mode, Deadline deadline,
+              ImportCallback done) override;
   void CheckHealth(Deadline deadline, HealthCallback done) override;
 
  private:

@@ -24,6 +24,7 @@ namespace {
 using testing::DeleteNow;
 using testing::GetNow;
 using testing::HealthNow;
+using testing::ImportNow;
 using testing::IncrementAndWait;
 using testing::IncrementWithin;
 using testing::ListNow;
@@ -797,6 +798,25 @@ TEST(SqliteStore, ADeletionThatCannotBeCommittedIsUndone) {
   EXPECT_EQ(IncrementAndWait(*store, "/g", kT0).status().code(), StatusCode::kRouteLimitReached)
       << "the undone deletion holds its place again";
   EXPECT_EQ(IncrementAndWait(*store, "/f", kT0)->count, 2);
+}
+
+// First seen changes only by an import or a deletion: the folded row must follow it too.
+TEST(SqliteStore, ImportedAndRecountedRecordsSurviveReopeningExactly) {
+  TempDir dir;
+  std::string path = dir.path() + "/import.db";
+  {
+    auto store = OpenOrDie(path);
+    ASSERT_TRUE(IncrementAndWait(*store, "/i", kT0).ok());
+    ASSERT_TRUE(IncrementAndWait(*store, "/r", kT0).ok());
+    ASSERT_TRUE(ImportNow(*store, {{"/i", 9, kT0 - 5'000, kT0 - 1}}, ImportMode::kReplace).ok());
+    ASSERT_TRUE(DeleteNow(*store, {"/r"}).ok());
+    ASSERT_TRUE(IncrementAndWait(*store, "/r", kT0 + 3).ok());
+  }
+  EXPECT_EQ(Column(path, "SELECT first_seen FROM counters WHERE route = '/r'"),
+            std::vector<std::string>{std::to_string(kT0 + 3)});
+  auto store = OpenOrDie(path);
+  EXPECT_EQ(*GetNow(*store, "/i"), (RouteStats{"/i", 9, kT0 - 5'000, kT0 - 1}));
+  EXPECT_EQ(*GetNow(*store, "/r"), (RouteStats{"/r", 1, kT0 + 3, kT0 + 3}));
 }
 
 }  // namespace

@@ -46,6 +46,12 @@ inline Result<DeletedRoutes> DeleteNow(Store& store, std::vector<std::string> ro
       [&](auto done) { store.Delete(std::move(routes), deadline, std::move(done)); });
 }
 
+inline Result<ImportedRoutes> ImportNow(Store& store, std::vector<RouteStats> records,
+                                        ImportMode mode, Deadline deadline = kNoDeadline) {
+  return Await<Result<ImportedRoutes>>(
+      [&](auto done) { store.Import(std::move(records), mode, deadline, std::move(done)); });
+}
+
 inline Status HealthNow(Store& store, Deadline deadline = kNoDeadline) {
   return Await<Status>([&](auto done) { store.CheckHealth(deadline, std::move(done)); });
 }
