@@ -3,6 +3,7 @@
 // deletion answered 200 survives kill -9.
 #include <signal.h>
 
+#include <fstream>
 #include <optional>
 
 #include "tests/blackbox/fixture.h"
@@ -168,6 +169,91 @@ TEST_F(ResetCommandTest, DeletesARouteAndThePrefixesRoutesFromTheStore) {
   EXPECT_EQ(GuardedCountOf(Route("/a")), 0);
   EXPECT_EQ(GuardedCountOf(Route("/p/1")), 0);
   EXPECT_EQ(GuardedCountOf(Route("/q")), 1);
+}
+
+class ImportCommandTest : public ResetCommandTest {
+ protected:
+  int Run(const std::string& command, const std::vector<std::string>& args, std::string* output) {
+    std::vector<std::string> argv = {HitcounterBinary(), command, "--store", store_};
+    for (const std::string& flag : StoreFlags()) argv.push_back(flag);
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::unique_ptr<ChildProcess> process =
+        ChildProcess::Start(argv, {}, "", ChildProcess::Stderr::kCapture);
+    if (!process) return -1;
+    std::optional<int> code = process->WaitForExit(std::chrono::seconds(120));
+    *output = process->Output();
+    return code.value_or(-1);
+  }
+
+  std::string Export(const std::string& format) {
+    std::vector<std::string> argv = {HitcounterBinary(), "stats", "--store", store_};
+    for (const std::string& flag : StoreFlags()) argv.push_back(flag);
+    argv.insert(argv.end(), {"--prefix", Route("/"), "--sort", "route", "--limit", "1000", format});
+    std::string output;
+    EXPECT_EQ(RunToExit(argv, &output), 0);
+    return output;
+  }
+};
+
+// Export, delete, import, export again: the same bytes, firstSeen and lastAccess included; a
+// second replacing import changes nothing; an adding one doubles the counts.
+TEST_F(ImportCommandTest, WhatStatsExportsImportsBackExactly) {
+  for (const char* suffix : {"/a", "/a", "/b%2Cc", "/q%22x", "/caf%C3%A9"}) {
+    ASSERT_EQ(client_->Get(Route(suffix)).status, 200);
+  }
+  server_.reset();  // a SQLite file has one writer
+  for (const std::string format : {"--json", "--csv"}) {
+    const std::string exported = Export(format);
+    const std::string file = dir_.path() + "/export." + format.substr(2);
+    {
+      std::ofstream out(file, std::ios::binary);
+      out << exported;
+    }
+    std::string output;
+    ASSERT_EQ(Run("reset", {"--prefix", Route("/")}, &output), 0) << output;
+    ASSERT_EQ(Run("import", {file}, &output), 0) << output;
+    EXPECT_NE(output.find("imported 4 records: 4 routes created, 0 updated"), std::string::npos)
+        << output;
+    EXPECT_EQ(Export(format), exported) << format;
+    ASSERT_EQ(Run("import", {file, "--mode", "replace"}, &output), 0) << output;
+    EXPECT_EQ(Export(format), exported) << "a second replacing import changes nothing";
+  }
+  std::string output;
+  ASSERT_EQ(Run("import", {dir_.path() + "/export.json", "--mode", "add"}, &output), 0) << output;
+  RestartGuarded();
+  EXPECT_EQ(GuardedCountOf(Route("/a")), 4);
+}
+
+TEST_F(ImportCommandTest, AMalformedFileImportsNothingAndNamesItsLine) {
+  server_.reset();
+  const std::string file = dir_.path() + "/bad.csv";
+  {
+    std::ofstream out(file, std::ios::binary);
+    out << "route,count,firstSeen,lastAccess\r\n"
+        << Route("/ok") << ",1,2026-11-26T14:05:07.123Z,2026-11-26T14:05:07.123Z\r\n"
+        << Route("/bad") << ",1,yesterday,2026-11-26T14:05:07.123Z\r\n";
+  }
+  std::string output;
+  EXPECT_EQ(Run("import", {file}, &output), 1);
+  EXPECT_NE(output.find("line 3: firstSeen"), std::string::npos) << output;
+  EXPECT_NE(output.find("nothing was imported"), std::string::npos) << output;
+  RestartGuarded();
+  EXPECT_EQ(GuardedCountOf(Route("/ok")), 0);
+}
+
+TEST_F(ImportCommandTest, NewRoutesPastMaxRoutesAreRefused) {
+  server_.reset();
+  const std::string file = dir_.path() + "/two.csv";
+  {
+    std::ofstream out(file, std::ios::binary);
+    out << "route,count,firstSeen,lastAccess\r\n";
+    for (const char* suffix : {"/x", "/y"}) {
+      out << Route(suffix) << ",1,2026-11-26T14:05:07.123Z,2026-11-26T14:05:07.123Z\r\n";
+    }
+  }
+  std::string output;
+  EXPECT_EQ(Run("import", {file, "--max-routes", "1"}, &output), 1);
+  EXPECT_NE(output.find("routes"), std::string::npos) << output;
 }
 
 }  // namespace
