@@ -1,6 +1,11 @@
 // Metrics: the standalone server's and its store's counters, and their Prometheus text
 // exposition (format 0.0.4), served at GET {prefix}metrics.
 //
+// Names follow Prometheus' conventions: base units in the name (_seconds, _bytes), _total on
+// counters, a HELP and a TYPE line per family. What a scrape reads from elsewhere (the store's
+// routes and pending hits, the process's CPU and memory) comes in as ScrapeFigures, gathered by
+// the caller through small seams (Store::Figures, process_figures.h).
+//
 // Nothing here is per route: routes are unbounded (the counts live in {prefix}stats), so every
 // series has a fixed, small set of labels.
 //
@@ -21,7 +26,16 @@
 #include <string>
 #include <string_view>
 
+#include "hitcounter/process_figures.h"
+#include "hitcounter/store.h"
+
 namespace hitcounter {
+
+// What a scrape reports besides the counters recorded here: read at scrape time.
+struct ScrapeFigures {
+  StoreFigures store{};
+  ProcessFigures process{};
+};
 
 // A histogram over whole numbers (microseconds, or hits) with fixed upper bounds.
 class Histogram {
@@ -48,7 +62,19 @@ class Histogram {
 
 class Metrics {
  public:
-  Metrics();
+  // Why a hit counted nothing: the error codes of the service's answers to hits (service.cc),
+  // and "other" for any code not listed. Each is exported from the first scrape on, at 0, so
+  // that rate() sees the first refusal.
+  static constexpr std::array<std::string_view, 9> kRefusalReasons = {
+      "rate_limited",   "route_limit_reached", "store_unavailable", "insufficient_storage",
+      "count_overflow", "invalid_path",        "route_too_long",    "internal",
+      "other"};
+  // The reserved endpoints, by the name Response::endpoint gives them; "other" for any other.
+  static constexpr std::array<std::string_view, 7> kEndpoints = {
+      "stats", "health", "dashboard", "metrics", "not_found", "preflight", "other"};
+
+  // `version` is exported as hitcounter_build_info{version="..."} 1.
+  explicit Metrics(std::string version = "");
 
   // --- the HTTP server ---
   // One response sent, by status code (100 to 599; the server sends no other).
@@ -58,6 +84,11 @@ class Metrics {
   void RecordHitLatency(std::chrono::steady_clock::duration latency);
   void ConnectionOpened();
   void ConnectionClosed();
+  // A request outside the reserved endpoints (a hit) answered: counted when `refusal` is
+  // empty, else refused for that reason (the error code of its answer; kRefusalReasons).
+  void RecordHit(std::string_view refusal);
+  // A reserved endpoint's answer (kEndpoints), whatever its status: never a hit.
+  void RecordReservedResponse(std::string_view endpoint);
 
   // --- the store ---
   // One store write: how many hits it held, how long it took, and whether it failed (then
@@ -67,15 +98,20 @@ class Metrics {
   // A hit the store refused before any transaction (its queue full, or closing).
   void RecordRefusedHit();
 
-  // The whole exposition, as GET {prefix}metrics answers it.
-  std::string RenderPrometheus() const;
+  // The whole exposition, as GET {prefix}metrics answers it, with `figures` read for this
+  // scrape (a figure left absent leaves its series out).
+  std::string RenderPrometheus(const ScrapeFigures& figures = {}) const;
 
  private:
   // Status codes are three digits: one counter each, without a lookup.
   static constexpr int kMinStatus = 100;
   static constexpr int kMaxStatus = 599;
 
+  const std::string version_;
   std::array<std::atomic<std::uint64_t>, kMaxStatus - kMinStatus + 1> responses_{};
+  std::atomic<std::uint64_t> hits_counted_{0};
+  std::array<std::atomic<std::uint64_t>, kRefusalReasons.size()> hits_refused_{};
+  std::array<std::atomic<std::uint64_t>, kEndpoints.size()> reserved_responses_{};
   Histogram hit_latency_;
   std::atomic<std::int64_t> open_connections_{0};
   std::atomic<std::uint64_t> connections_{0};

@@ -54,6 +54,9 @@ struct Response {
   // Set by the reserved endpoints and the CORS preflight, which never count: the server's
   // metrics keep their latency out of the hits' histogram.
   bool reserved = false;
+  // With `reserved`: which endpoint answered ("stats", "health", "dashboard", "metrics",
+  // "not_found" for another name under the prefix, "preflight"), for the server's metrics.
+  std::string_view endpoint{};
 
   // What a front end's log line says of this answer, so that no front end parses the body or
   // normalises the path again. Never anything the client sent beyond the normalised route.
@@ -94,6 +97,9 @@ struct ServiceOptions {
   // What {prefix}metrics reports, in Prometheus' text format; null (as in Lambda, where each
   // instance would report only its own share) makes the endpoint 404. Must outlive the Service.
   const Metrics* metrics = nullptr;
+  // Where {prefix}metrics reads the process_* figures (process_figures.h); null leaves them
+  // out. Must outlive the Service.
+  const ProcFs* proc = nullptr;
 
   // Counted hits per route and window (rate_limit.h), for the route as counted (the template,
   // when route_templates match it); none by default. A hit over its limit gets 429 with
@@ -144,6 +150,7 @@ class Service {
                    const std::shared_ptr<Answer>& answer);
   void Health(Deadline deadline, const std::shared_ptr<Answer>& answer);
   Response Dashboard() const;
+  // Reads the store's and the process's figures (at once, from memory and /proc) into the text.
   Response MetricsText() const;
 
   Store& store_;

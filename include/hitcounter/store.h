@@ -171,6 +171,15 @@ struct Hit {
 // Each call takes a Deadline. Stores also bound their own time (timeouts named in their
 // headers); the earlier of the two applies. Errors common to every call: kUnavailable (the
 // store failed or the deadline passed), kInsufficientSpace (the disk is full).
+// What a store can tell a metrics scrape at once, without I/O. Absent: the store does not
+// know it (or has no such bound).
+struct StoreFigures {
+  std::optional<std::int64_t> routes;            // distinct routes held
+  std::optional<std::int64_t> max_routes;        // the bound on them (absent: unbounded)
+  std::optional<std::int64_t> pending_hits;      // counted, waiting for the disk
+  std::optional<std::int64_t> max_pending_hits;  // the bound on them, past which hits get 503
+};
+
 class Store {
  public:
   using IncrementCallback = std::function<void(Result<CountedHit>)>;
@@ -224,6 +233,10 @@ class Store {
   // OK when the store can count hits: what a hit would meet now, as far as the store knows
   // without waiting on a disk or a network (each store says how it decides).
   virtual void CheckHealth(Deadline deadline, HealthCallback done) = 0;
+
+  // At once, from memory, for {prefix}metrics: what the store knows of its size and backlog.
+  // None by default. Callable from any thread.
+  virtual StoreFigures Figures() { return {}; }
 };
 
 }  // namespace hitcounter

@@ -1,5 +1,6 @@
 #include "cli/create_table.h"
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <optional>
 

@@ -3,10 +3,13 @@
 #ifndef HITCOUNTER_CLI_CREATE_TABLE_H_
 #define HITCOUNTER_CLI_CREATE_TABLE_H_
 
-#include <CLI/CLI.hpp>
 #include <string>
 
 #include "cli/store_flags.h"
+
+namespace CLI {
+class App;  // CLI11's, included only where flags are added: it is heavy to compile
+}  // namespace CLI
 
 namespace hitcounter::cli {
 

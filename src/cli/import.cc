@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <charconv>

@@ -1,5 +1,6 @@
 #include "cli/rate_limit_flags.h"
 
+#include <CLI/CLI.hpp>
 #include <fstream>
 #include <iterator>
 
@@ -16,6 +17,11 @@ void AddRateLimitFlags(CLI::App& command, RateLimitFlags& flags) {
                   "Per-prefix limits, one \"PREFIX LIMIT/WINDOW\" or \"PREFIX unlimited\" per "
                   "line; the longest matching prefix wins over --rate-limit")
       ->envname("HITCOUNTER_RATE_LIMIT_FILE");
+  command
+      .add_option("--rate-limit-rules", flags.rules,
+                  "The same rules inline, separated by ';' (as the Lambda function reads them), "
+                  "e.g. \"/login 5/1m; /health unlimited\"; taken with --rate-limit-file's")
+      ->envname("HITCOUNTER_RATE_LIMIT_RULES");
 }
 
 Result<RateLimitPolicy> LoadRateLimitPolicy(const RateLimitFlags& flags) {
@@ -35,9 +41,19 @@ Result<RateLimitPolicy> LoadRateLimitPolicy(const RateLimitFlags& flags) {
                                      std::to_string(kMaxRateLimitFileBytes) + " bytes");
     }
   }
-  Result<RateLimitPolicy> policy = RateLimitPolicy::Make(default_limit, rules);
-  if (!policy.ok()) {
+  // Each source alone first, so that an error names the one at fault; then both together,
+  // which also refuses a prefix that both give.
+  if (Result<RateLimitPolicy> alone = RateLimitPolicy::Make(default_limit, rules); !alone.ok()) {
     return Status::InvalidArgument("--rate-limit-file " + flags.file + ": " +
+                                   alone.status().message());
+  }
+  if (Result<RateLimitPolicy> alone = RateLimitPolicy::Make(default_limit, flags.rules);
+      !alone.ok()) {
+    return Status::InvalidArgument("--rate-limit-rules: " + alone.status().message());
+  }
+  Result<RateLimitPolicy> policy = RateLimitPolicy::Make(default_limit, rules + "\n" + flags.rules);
+  if (!policy.ok()) {
+    return Status::InvalidArgument("--rate-limit-file and --rate-limit-rules: " +
                                    policy.status().message());
   }
   return policy;

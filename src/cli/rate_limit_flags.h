@@ -4,13 +4,18 @@
 //                               by default
 //   --rate-limit-file PATH      per-prefix overrides, one "PREFIX LIMIT/WINDOW" or
 //                               "PREFIX unlimited" per line (env HITCOUNTER_RATE_LIMIT_FILE)
+//   --rate-limit-rules RULES    the same rules inline, separated by ';' (env
+//                               HITCOUNTER_RATE_LIMIT_RULES, as the Lambda function reads them)
 #ifndef HITCOUNTER_CLI_RATE_LIMIT_FLAGS_H_
 #define HITCOUNTER_CLI_RATE_LIMIT_FLAGS_H_
 
-#include <CLI/CLI.hpp>
 #include <string>
 
 #include "hitcounter/rate_limit.h"
+
+namespace CLI {
+class App;  // CLI11's, included only where flags are added: it is heavy to compile
+}  // namespace CLI
 
 namespace hitcounter::cli {
 
@@ -20,6 +25,7 @@ inline constexpr std::size_t kMaxRateLimitFileBytes = 256 * 1024;
 struct RateLimitFlags {
   std::string limit;  // LIMIT/WINDOW; empty: no default limit
   std::string file;   // empty: no rules
+  std::string rules;  // inline rules, ';'-separated; taken with the file's
 };
 
 void AddRateLimitFlags(CLI::App& command, RateLimitFlags& flags);

@@ -1,5 +1,6 @@
 #include "cli/reset.h"
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <future>

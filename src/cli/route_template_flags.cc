@@ -1,5 +1,6 @@
 #include "cli/route_template_flags.h"
 
+#include <CLI/CLI.hpp>
 #include <fstream>
 #include <iterator>
 

@@ -11,13 +11,16 @@
 #ifndef HITCOUNTER_CLI_ROUTE_TEMPLATE_FLAGS_H_
 #define HITCOUNTER_CLI_ROUTE_TEMPLATE_FLAGS_H_
 
-#include <CLI/CLI.hpp>
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "hitcounter/route_templates.h"
+
+namespace CLI {
+class App;  // CLI11's, included only where flags are added: it is heavy to compile
+}  // namespace CLI
 
 namespace hitcounter::cli {
 

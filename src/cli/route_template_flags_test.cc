@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <CLI/CLI.hpp>
 
 #include <fstream>
 

@@ -1,6 +1,7 @@
 #include "cli/serve.h"
 
 #include <sys/resource.h>
+#include <CLI/CLI.hpp>
 
 #include <csignal>
 #include <cstdio>
@@ -21,8 +22,8 @@ struct HostPort {
   unsigned short port = 0;
 };
 
-// "HOST:PORT" (HOST an IP address or a host name), "[IPv6]:PORT", or ":PORT" (every IPv4
-// interface: the host is empty).
+// "HOST:PORT" (HOST an IP address or a host name), "[IPv6]:PORT", or ":PORT" (every
+// interface, IPv4 and IPv6: the host is empty).
 Result<HostPort> ParseListen(const std::string& text) {
   std::size_t colon = text.rfind(':');
   if (colon == std::string::npos || colon + 1 == text.size()) {
@@ -101,8 +102,9 @@ void RunToTheEnd(server::asio::io_context& io) {
       io.run();
       return;
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "hitcounter: error: a connection was dropped after an exception: %s\n",
-                   e.what());
+      LogLine("error", "a connection was dropped after an exception")
+          .Add("exception", e.what())
+          .WriteTo(stderr);
     }
   }
 }
@@ -116,7 +118,8 @@ std::string StartLine(const std::string& asked_host, const std::string& address,
       "http://" + (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
   std::string line = std::string("hitcounter ") + HITCOUNTER_VERSION + " listening on " + url;
   if (asked_host.empty()) {
-    line += " (every IPv4 interface)";
+    line += v6 ? " (every interface, IPv4 and IPv6)"
+               : " (every IPv4 interface: this machine has no IPv6)";
   } else if (asked_host != address) {
     line += " (" + asked_host + ")";
   }
@@ -136,7 +139,7 @@ void AddServeFlags(CLI::App& command, ServeFlags& flags) {
   command
       .add_option("--listen", flags.listen,
                   "Address to listen on: HOST:PORT (an IP address or a host name, resolved at "
-                  "start), [IPv6]:PORT, or :PORT for every IPv4 interface; port 0: any")
+                  "start), [IPv6]:PORT, or :PORT for every interface (IPv4 and IPv6); port 0: any")
       ->envname("HITCOUNTER_LISTEN")
       ->capture_default_str();
   AddStoreFlags(command, flags.store);
@@ -177,6 +180,17 @@ void AddServeFlags(CLI::App& command, ServeFlags& flags) {
       ->check(timeout_range);
   command.add_flag("--access-log", flags.access_log, "Write one JSON line per request to stdout")
       ->envname("HITCOUNTER_ACCESS_LOG");
+  command
+      .add_option("--trusted-proxy", flags.trusted_proxies,
+                  "A proxy's network (CIDR, or one address; repeatable, or comma-separated): from "
+                  "peers inside it, X-Forwarded-For or Forwarded name the client in the access "
+                  "log (the right-most untrusted address); default: none, the headers are ignored")
+      ->envname("HITCOUNTER_TRUSTED_PROXY")
+      ->delimiter(',')
+      ->check([](const std::string& value) {
+        Result<server::TrustedProxies> valid = server::TrustedProxies::Parse({value});
+        return valid.ok() ? std::string() : valid.status().message();
+      });
   AddRateLimitFlags(command, flags.rate_limits);
   AddRouteTemplateFlags(command, flags.route_templates);
   // No default is shown and the value is never printed: it is a secret. Prefer the environment
@@ -214,8 +228,10 @@ int Serve(const ServeFlags& flags) {
       LoadRouteTemplates(flags.route_templates, flags.reserved_prefix);
   if (!route_templates.ok()) return Fail(route_templates.status());
   options.route_templates = std::move(route_templates).value();
-  Metrics metrics;  // outlives the store, the service and the server, which record into it
+  Metrics metrics(HITCOUNTER_VERSION);  // outlives the store, the service and the server
   options.metrics = &metrics;
+  SystemProcFs proc;  // the process_* figures of /_metrics
+  options.proc = &proc;
   server::asio::io_context io(1);
   server::IoExecutor executor(io);                   // the store answers on the server's thread
   CreatedDatabase created(SqlitePath(flags.store));  // outlives the store
@@ -231,6 +247,9 @@ int Serve(const ServeFlags& flags) {
   server_options.header_timeout = std::chrono::seconds(flags.header_timeout_seconds);
   server_options.access_log = flags.access_log ? stdout : nullptr;
   server_options.metrics = &metrics;
+  Result<server::TrustedProxies> trusted = server::TrustedProxies::Parse(flags.trusted_proxies);
+  if (!trusted.ok()) return Fail(trusted.status());
+  server_options.trusted_proxies = std::move(trusted).value();
   server::HttpServer http(io, service, server_options);
   Result<server::tcp::endpoint> bound = http.Listen(listen->host, listen->port);
   if (!bound.ok()) return Fail(bound.status());
@@ -253,7 +272,7 @@ int Serve(const ServeFlags& flags) {
   store.reset();
   io.restart();
   io.poll();
-  std::fprintf(stderr, "hitcounter: stopped\n");
+  LogLine("info", "stopped").WriteTo(stderr);
   return 0;
 }
 

@@ -40,8 +40,12 @@ TEST(StartLine, FollowsTheReservedPrefix) {
 
 // --listen :PORT, --listen localhost:PORT and --listen [::1]:PORT (issue 18, item 4).
 TEST(StartLine, SaysEveryInterfaceForAPortAloneNamesAHostNameAndBracketsIpv6) {
+  EXPECT_NE(StartLine("", "::", 8080, Flags())
+                .find("listening on http://[::]:8080 (every interface, IPv4 and IPv6) (store"),
+            std::string::npos);
   EXPECT_NE(StartLine("", "0.0.0.0", 8080, Flags())
-                .find("listening on http://0.0.0.0:8080 (every IPv4 interface) (store"),
+                .find("listening on http://0.0.0.0:8080 (every IPv4 interface: this machine has "
+                      "no IPv6) (store"),
             std::string::npos);
   EXPECT_NE(StartLine("localhost", "127.0.0.1", 8080, Flags())
                 .find("listening on http://127.0.0.1:8080 (localhost) (store"),

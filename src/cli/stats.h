@@ -6,11 +6,14 @@
 #ifndef HITCOUNTER_CLI_STATS_H_
 #define HITCOUNTER_CLI_STATS_H_
 
-#include <CLI/CLI.hpp>
 #include <cstddef>
 #include <string>
 
 #include "cli/store_flags.h"
+
+namespace CLI {
+class App;  // CLI11's, included only where flags are added: it is heavy to compile
+}  // namespace CLI
 
 namespace hitcounter::cli {
 

@@ -1,5 +1,6 @@
 #include "cli/store_flags.h"
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
 

@@ -8,7 +8,6 @@
 #ifndef HITCOUNTER_CLI_STORE_FLAGS_H_
 #define HITCOUNTER_CLI_STORE_FLAGS_H_
 
-#include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
 
@@ -16,6 +15,10 @@
 #include "hitcounter/metrics.h"
 #include "hitcounter/store.h"
 #include "store/dynamodb_store.h"
+
+namespace CLI {
+class App;  // CLI11's, included only where flags are added: it is heavy to compile
+}  // namespace CLI
 
 namespace hitcounter::cli {
 

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
+#include <type_traits>
+#include <utility>
 
 namespace hitcounter {
 namespace {
@@ -45,6 +48,85 @@ void Sample(std::string_view name, std::string_view labels, std::string_view val
   out.append(name).append(labels).append(" ").append(value).append("\n");
 }
 
+// A family of one unlabelled sample.
+void Single(std::string_view name, std::string_view type, std::string_view help,
+            std::string_view value, std::string& out) {
+  Header(name, type, help, out);
+  Sample(name, "", value, out);
+}
+
+// The same, left out when the figure is absent.
+template <typename T>
+void SingleIfKnown(std::string_view name, std::string_view type, std::string_view help,
+                   const std::optional<T>& value, std::string& out) {
+  if (!value) return;
+  if constexpr (std::is_integral_v<T>) {
+    Single(name, type, help, std::to_string(*value), out);
+  } else {
+    Single(name, type, help, Number(*value), out);
+  }
+}
+
+// The position of `name` in `names`, or that of the last ("other").
+template <std::size_t N>
+std::size_t IndexOf(const std::array<std::string_view, N>& names, std::string_view name) {
+  const auto found = std::find(names.begin(), names.end(), name);
+  return found == names.end() ? N - 1 : static_cast<std::size_t>(found - names.begin());
+}
+
+// A label value as the text format wants it: backslash, quote and newline escaped.
+std::string LabelValue(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\' || c == '"') out += '\\';
+    out += c == '\n' ? std::string("\\n") : std::string(1, c);
+  }
+  return out;
+}
+
+template <std::size_t N>
+void LabelledCounters(std::string_view name, std::string_view help, std::string_view label,
+                      const std::array<std::string_view, N>& values,
+                      const std::array<std::atomic<std::uint64_t>, N>& counts, std::string& out) {
+  Header(name, "counter", help, out);
+  for (std::size_t i = 0; i < N; ++i) {
+    Sample(name, "{" + std::string(label) + "=\"" + std::string(values[i]) + "\"}",
+           std::to_string(counts[i].load(std::memory_order_relaxed)), out);
+  }
+}
+
+void RenderStore(const StoreFigures& store, std::string& out) {
+  SingleIfKnown("hitcounter_routes", "gauge", "Distinct routes the store holds.", store.routes,
+                out);
+  SingleIfKnown("hitcounter_routes_limit", "gauge",
+                "The most distinct routes counted (--max-routes); a hit on a new route past it "
+                "gets 507. Absent when unbounded.",
+                store.max_routes, out);
+  SingleIfKnown("hitcounter_store_pending_hits", "gauge",
+                "Hits counted in memory and waiting for the disk (not yet answered).",
+                store.pending_hits, out);
+  SingleIfKnown("hitcounter_store_pending_hits_limit", "gauge",
+                "The most hits that may wait for the disk; past it, hits get 503.",
+                store.max_pending_hits, out);
+}
+
+// The names and meanings of Prometheus' client libraries (process collector).
+void RenderProcess(const ProcessFigures& process, std::string& out) {
+  SingleIfKnown("process_cpu_seconds_total", "counter",
+                "Total user and system CPU time spent in seconds.", process.cpu_seconds, out);
+  SingleIfKnown("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
+                process.resident_bytes, out);
+  SingleIfKnown("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.",
+                process.virtual_bytes, out);
+  SingleIfKnown("process_open_fds", "gauge", "Number of open file descriptors.", process.open_fds,
+                out);
+  SingleIfKnown("process_max_fds", "gauge", "Maximum number of open file descriptors.",
+                process.max_fds, out);
+  SingleIfKnown("process_start_time_seconds", "gauge",
+                "Start time of the process since unix epoch in seconds.",
+                process.start_time_seconds, out);
+}
+
 }  // namespace
 
 Histogram::Histogram(std::initializer_list<std::uint64_t> bounds, double per_unit)
@@ -75,8 +157,9 @@ void Histogram::Render(std::string_view name, std::string_view help, std::string
   Sample(std::string(name) + "_count", "", std::to_string(cumulative), out);
 }
 
-Metrics::Metrics()
-    : hit_latency_(kLatencyBoundsUs, kMicrosecondsPerSecond),
+Metrics::Metrics(std::string version)
+    : version_(std::move(version)),
+      hit_latency_(kLatencyBoundsUs, kMicrosecondsPerSecond),
       commit_latency_(kLatencyBoundsUs, kMicrosecondsPerSecond),
       batch_hits_(kBatchBounds, 1) {}
 
@@ -96,6 +179,18 @@ void Metrics::ConnectionOpened() {
 
 void Metrics::ConnectionClosed() { open_connections_.fetch_sub(1, kRelaxed); }
 
+void Metrics::RecordHit(std::string_view refusal) {
+  if (refusal.empty()) {
+    hits_counted_.fetch_add(1, kRelaxed);
+  } else {
+    hits_refused_[IndexOf(kRefusalReasons, refusal)].fetch_add(1, kRelaxed);
+  }
+}
+
+void Metrics::RecordReservedResponse(std::string_view endpoint) {
+  reserved_responses_[IndexOf(kEndpoints, endpoint)].fetch_add(1, kRelaxed);
+}
+
 void Metrics::RecordCommit(std::size_t hits, std::chrono::steady_clock::duration latency,
                            bool failed) {
   batch_hits_.Observe(hits);
@@ -105,8 +200,23 @@ void Metrics::RecordCommit(std::size_t hits, std::chrono::steady_clock::duration
 
 void Metrics::RecordRefusedHit() { store_errors_.fetch_add(1, kRelaxed); }
 
-std::string Metrics::RenderPrometheus() const {
+std::string Metrics::RenderPrometheus(const ScrapeFigures& figures) const {
   std::string out;
+  Header("hitcounter_build_info", "gauge", "Always 1; its labels name the build.", out);
+  Sample("hitcounter_build_info", "{version=\"" + LabelValue(version_) + "\"}", "1", out);
+  Single("hitcounter_hits_total", "counter",
+         "Hits counted (outside the reserved endpoints, answered with their route's count).",
+         std::to_string(hits_counted_.load(kRelaxed)), out);
+  LabelledCounters("hitcounter_hits_refused_total",
+                   "Hits that counted nothing, by reason: the error code of their answer "
+                   "(rate_limited 429; route_limit_reached 507, past --max-routes; "
+                   "store_unavailable 503 and insufficient_storage 507, the store failing).",
+                   "reason", kRefusalReasons, hits_refused_, out);
+  LabelledCounters("hitcounter_reserved_responses_total",
+                   "Answers of the reserved endpoints (and CORS preflights), by endpoint; never "
+                   "hits.",
+                   "endpoint", kEndpoints, reserved_responses_, out);
+  RenderStore(figures.store, out);
   constexpr std::string_view kResponses = "hitcounter_http_responses_total";
   Header(kResponses, "counter", "HTTP responses sent, by status code.", out);
   for (std::size_t i = 0; i < responses_.size(); ++i) {
@@ -131,6 +241,7 @@ std::string Metrics::RenderPrometheus() const {
   Header("hitcounter_store_errors_total", "counter",
          "Hits the store failed to count (answered 503 or 507).", out);
   Sample("hitcounter_store_errors_total", "", std::to_string(store_errors_.load(kRelaxed)), out);
+  RenderProcess(figures.process, out);
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/fake_proc_fs.h"
 #include "tests/support/prometheus_text.h"
 
 namespace hitcounter {
@@ -79,6 +80,97 @@ TEST(MetricsTest, CommitsRecordBatchSizeLatencyAndFailedHits) {
   EXPECT_EQ(text.Value("hitcounter_store_commit_batch_hits_sum"), 301);
   EXPECT_EQ(text.Value("hitcounter_store_commit_duration_seconds_count"), 2);
   EXPECT_EQ(text.Value("hitcounter_store_errors_total"), 301);
+}
+
+TEST(MetricsTest, NamesItsBuildInBuildInfo) {
+  Metrics metrics("1.2.3");
+  PrometheusText text = ParsePrometheusText(metrics.RenderPrometheus());
+  ASSERT_TRUE(text.ok()) << text.error;
+  EXPECT_EQ(text.types["hitcounter_build_info"], "gauge");
+  EXPECT_EQ(text.Value(R"(hitcounter_build_info{version="1.2.3"})"), 1);
+  EXPECT_EQ(ParsePrometheusText(Metrics("a\"b\\c").RenderPrometheus())
+                .Value(R"(hitcounter_build_info{version="a\"b\\c"})"),
+            1)
+      << "label values are escaped";
+}
+
+TEST(MetricsTest, HitsCountedAreApartFromHitsRefusedWhichGoByReason) {
+  Metrics metrics;
+  PrometheusText fresh = ParsePrometheusText(metrics.RenderPrometheus());
+  ASSERT_TRUE(fresh.ok()) << fresh.error;
+  EXPECT_EQ(fresh.types["hitcounter_hits_total"], "counter");
+  EXPECT_EQ(fresh.types["hitcounter_hits_refused_total"], "counter");
+  for (std::string_view reason : Metrics::kRefusalReasons) {
+    EXPECT_EQ(fresh.Value("hitcounter_hits_refused_total{reason=\"" + std::string(reason) + "\"}"),
+              0)
+        << "every reason is there from the start: " << reason;
+  }
+  metrics.RecordHit("");
+  metrics.RecordHit("");
+  metrics.RecordHit("rate_limited");
+  metrics.RecordHit("route_limit_reached");
+  metrics.RecordHit("store_unavailable");
+  metrics.RecordHit("no_such_code");
+  PrometheusText text = ParsePrometheusText(metrics.RenderPrometheus());
+  EXPECT_EQ(text.Value("hitcounter_hits_total"), 2);
+  EXPECT_EQ(text.Value(R"(hitcounter_hits_refused_total{reason="rate_limited"})"), 1);
+  EXPECT_EQ(text.Value(R"(hitcounter_hits_refused_total{reason="route_limit_reached"})"), 1);
+  EXPECT_EQ(text.Value(R"(hitcounter_hits_refused_total{reason="store_unavailable"})"), 1);
+  EXPECT_EQ(text.Value(R"(hitcounter_hits_refused_total{reason="other"})"), 1);
+  EXPECT_EQ(text.Value(R"(hitcounter_hits_refused_total{reason="insufficient_storage"})"), 0);
+}
+
+TEST(MetricsTest, ReservedResponsesAreCountedByEndpointAndAreNotHits) {
+  Metrics metrics;
+  metrics.RecordReservedResponse("stats");
+  metrics.RecordReservedResponse("stats");
+  metrics.RecordReservedResponse("metrics");
+  metrics.RecordReservedResponse("preflight");
+  metrics.RecordReservedResponse("?");
+  PrometheusText text = ParsePrometheusText(metrics.RenderPrometheus());
+  ASSERT_TRUE(text.ok()) << text.error;
+  EXPECT_EQ(text.Value(R"(hitcounter_reserved_responses_total{endpoint="stats"})"), 2);
+  EXPECT_EQ(text.Value(R"(hitcounter_reserved_responses_total{endpoint="metrics"})"), 1);
+  EXPECT_EQ(text.Value(R"(hitcounter_reserved_responses_total{endpoint="preflight"})"), 1);
+  EXPECT_EQ(text.Value(R"(hitcounter_reserved_responses_total{endpoint="health"})"), 0);
+  EXPECT_EQ(text.Value(R"(hitcounter_reserved_responses_total{endpoint="other"})"), 1);
+  EXPECT_EQ(text.Value("hitcounter_hits_total"), 0);
+}
+
+TEST(MetricsTest, TheStoresFiguresAreGaugesAndUnknownOnesAreLeftOut) {
+  Metrics metrics;
+  ScrapeFigures figures;
+  figures.store = {
+      .routes = 900, .max_routes = 1000, .pending_hits = 12, .max_pending_hits = 100'000};
+  PrometheusText text = ParsePrometheusText(metrics.RenderPrometheus(figures));
+  ASSERT_TRUE(text.ok()) << text.error;
+  EXPECT_EQ(text.types["hitcounter_routes"], "gauge");
+  EXPECT_EQ(text.Value("hitcounter_routes"), 900);
+  EXPECT_EQ(text.Value("hitcounter_routes_limit"), 1000);
+  EXPECT_EQ(text.Value("hitcounter_store_pending_hits"), 12);
+  EXPECT_EQ(text.Value("hitcounter_store_pending_hits_limit"), 100'000);
+  text = ParsePrometheusText(metrics.RenderPrometheus());
+  EXPECT_EQ(text.types.count("hitcounter_routes"), 0u);
+  EXPECT_EQ(text.types.count("hitcounter_routes_limit"), 0u);
+}
+
+TEST(MetricsTest, ProcessFiguresTakeTheNamesOfPrometheusClientLibraries) {
+  Metrics metrics;
+  ScrapeFigures figures;
+  figures.process = ReadProcessFigures(testing::TypicalProcFs());
+  const std::string exposition = metrics.RenderPrometheus(figures);
+  PrometheusText text = ParsePrometheusText(exposition);
+  ASSERT_TRUE(text.ok()) << text.error;
+  EXPECT_EQ(text.types["process_cpu_seconds_total"], "counter");
+  EXPECT_EQ(text.Value("process_cpu_seconds_total"), 4);
+  EXPECT_EQ(text.types["process_resident_memory_bytes"], "gauge");
+  EXPECT_EQ(text.Value("process_resident_memory_bytes"), 2560.0 * 4096);
+  EXPECT_EQ(text.Value("process_virtual_memory_bytes"), 104857600);
+  EXPECT_EQ(text.Value("process_open_fds"), 7);
+  EXPECT_EQ(text.Value("process_max_fds"), 1024);
+  EXPECT_EQ(text.Value("process_start_time_seconds"), 1764700123.45);
+  EXPECT_NE(exposition.find("\nprocess_start_time_seconds 1764700123.45\n"), std::string::npos)
+      << "fixed-point, not 1.76470012345e+09";
 }
 
 TEST(PrometheusTextTest, TheParserRefusesMalformedExpositions) {

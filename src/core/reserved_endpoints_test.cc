@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "hitcounter/service.h"
+#include "tests/support/fake_proc_fs.h"
 #include "tests/support/memory_store.h"
 #include "tests/support/service_replies.h"
 
@@ -66,6 +67,69 @@ TEST_F(ReservedEndpointsTest, MetricsAreServedAsPrometheusTextWhenTheServerKeeps
   EXPECT_EQ(response.content_type, "text/plain; version=0.0.4; charset=utf-8");
   EXPECT_NE(response.body.find("hitcounter_http_responses_total{code=\"200\"} 1\n"),
             std::string::npos);
+}
+
+// A store that knows its size, as SqliteStore does.
+class SizedStore final : public Store {
+ public:
+  void Increment(Hit hit, Deadline deadline, IncrementCallback done) override {
+    inner_.Increment(std::move(hit), deadline, std::move(done));
+  }
+  void Get(std::string route, Deadline deadline, GetCallback done) override {
+    inner_.Get(std::move(route), deadline, std::move(done));
+  }
+  void List(StatsQuery query, Deadline deadline, ListCallback done) override {
+    inner_.List(std::move(query), deadline, std::move(done));
+  }
+  void Delete(std::vector<std::string> routes, Deadline deadline, DeleteCallback done) override {
+    inner_.Delete(std::move(routes), deadline, std::move(done));
+  }
+  void Import(std::vector<RouteStats> records, ImportMode mode, Deadline deadline,
+              ImportCallback done) override {
+    inner_.Import(std::move(records), mode, deadline, std::move(done));
+  }
+  void CheckHealth(Deadline deadline, HealthCallback done) override {
+    inner_.CheckHealth(deadline, std::move(done));
+  }
+  StoreFigures Figures() override {
+    StoreFigures figures;
+    figures.routes = 3;
+    figures.max_routes = 4;
+    return figures;
+  }
+
+ private:
+  testing::MemoryStore inner_;
+};
+
+TEST_F(ReservedEndpointsTest, MetricsReadTheStoresAndTheProcesssFiguresAtEachScrape) {
+  SizedStore store;
+  const testing::FakeProcFs proc = testing::TypicalProcFs();
+  ServiceOptions options;
+  options.metrics = &metrics_;
+  options.proc = &proc;
+  Service service(store, clock_, options);
+  const std::string body = Call(service, "GET", "/_metrics").body;
+  EXPECT_NE(body.find("\nhitcounter_routes 3\n"), std::string::npos) << body;
+  EXPECT_NE(body.find("\nhitcounter_routes_limit 4\n"), std::string::npos) << body;
+  EXPECT_NE(body.find("\nprocess_open_fds 7\n"), std::string::npos) << body;
+  EXPECT_EQ(Call(open_, "GET", "/_metrics").body.find("process_"), std::string::npos)
+      << "no ProcFs given, no process_* series";
+}
+
+TEST_F(ReservedEndpointsTest, ReservedAnswersNameTheirEndpointForTheMetrics) {
+  EXPECT_EQ(Call(open_, "GET", "/_stats").endpoint, "stats");
+  EXPECT_EQ(Call(open_, "GET", "/_stats?sort=nothing").endpoint, "stats");
+  EXPECT_EQ(Call(open_, "GET", "/_health").endpoint, "health");
+  EXPECT_EQ(Call(open_, "GET", "/_dashboard").endpoint, "dashboard");
+  EXPECT_EQ(Call(open_, "GET", "/_metrics").endpoint, "metrics");
+  EXPECT_EQ(Call(guarded_, "GET", "/_metrics").endpoint, "metrics");  // its 401 too
+  EXPECT_EQ(Call(open_, "POST", "/_stats").endpoint, "stats");        // its 405 too
+  EXPECT_EQ(Call(open_, "GET", "/_nothing").endpoint, "not_found");
+  EXPECT_EQ(Call(open_, "OPTIONS", "/a").endpoint, "preflight");
+  Response hit = Call(open_, "GET", "/a");
+  EXPECT_FALSE(hit.reserved);
+  EXPECT_EQ(hit.endpoint, "");
 }
 
 TEST_F(ReservedEndpointsTest, MetricsAre404WithAReasonWhereNoneAreKept) {

@@ -35,6 +35,23 @@ constexpr std::string_view kPrometheusContentType = "text/plain; version=0.0.4; 
 // The reserved endpoints, and which of them the admin token guards.
 enum class Endpoint { kStats, kHealth, kDashboard, kMetrics, kUnknown };
 
+// Its name in the metrics (Metrics::kEndpoints).
+std::string_view MetricsName(Endpoint endpoint) {
+  switch (endpoint) {
+    case Endpoint::kStats:
+      return "stats";
+    case Endpoint::kHealth:
+      return "health";
+    case Endpoint::kDashboard:
+      return "dashboard";
+    case Endpoint::kMetrics:
+      return "metrics";
+    case Endpoint::kUnknown:
+      break;
+  }
+  return "not_found";
+}
+
 Endpoint EndpointNamed(std::string_view name) {
   if (name == "stats") return Endpoint::kStats;
   if (name == "health") return Endpoint::kHealth;
@@ -122,6 +139,7 @@ Response Preflight() {
                       {"Access-Control-Allow-Headers", "*"},
                       {"Access-Control-Max-Age", "86400"}};
   response.reserved = true;
+  response.endpoint = "preflight";
   return response;
 }
 
@@ -151,6 +169,7 @@ void AddRateLimitFields(Response& response, const RateLimit& limit, std::int64_t
 Response RateLimited(std::string_view route, const RateLimit& limit, UnixMillis now) {
   const std::int64_t retry_after = limit.SecondsLeft(now);
   Response response = JsonResponse(429, RateLimitedJson(route, limit, retry_after));
+  response.error = "rate_limited";  // its body's "error" too (json.cc), for logs and metrics
   response.headers.emplace_back("Retry-After", std::to_string(retry_after));
   AddRateLimitFields(response, limit, 0, retry_after);
   return response;
@@ -232,10 +251,13 @@ class Service::Answer {
 
   // The normalised route, named in the log facts of every answer (service.h).
   void set_route(std::string_view route) { route_ = route; }
+  // The reserved endpoint that answers, named in the metrics (Response::endpoint).
+  void set_endpoint(std::string_view endpoint) { endpoint_ = endpoint; }
 
   // A reserved endpoint's answer: never counts, and loads nothing unless it says so.
   void SendReserved(Response response) {
     response.reserved = true;
+    response.endpoint = endpoint_;
     const bool has_policy =
         std::any_of(response.headers.begin(), response.headers.end(),
                     [](const auto& header) { return header.first == "Content-Security-Policy"; });
@@ -249,6 +271,7 @@ class Service::Answer {
   ResponseCallback done_;
   const std::string request_id_;
   std::string route_;
+  std::string_view endpoint_ = "not_found";
   std::atomic<bool> sent_{false};
 };
 
@@ -320,6 +343,7 @@ void Service::Count(std::string route, Deadline deadline, const std::shared_ptr<
 void Service::HandleReserved(const Request& request, std::string_view name, std::string_view query,
                              const std::shared_ptr<Answer>& answer) {
   const Endpoint endpoint = EndpointNamed(name);
+  answer->set_endpoint(MetricsName(endpoint));
   if (endpoint == Endpoint::kUnknown) {
     return answer->SendReserved(MakeErrorResponse(404, "not_found",
                                                   "no such endpoint; paths under " +
@@ -447,7 +471,10 @@ Response Service::MetricsText() const {
   }
   Response response;
   response.content_type = kPrometheusContentType;
-  response.body = options_.metrics->RenderPrometheus();
+  ScrapeFigures figures;
+  figures.store = store_.Figures();
+  if (options_.proc != nullptr) figures.process = ReadProcessFigures(*options_.proc);
+  response.body = options_.metrics->RenderPrometheus(figures);
   response.headers.emplace_back("Access-Control-Allow-Origin", "*");
   return response;
 }

@@ -43,6 +43,7 @@ TEST_F(ServiceRateLimitTest, HitsOverTheLimitAre429AndCountNothing) {
   rapidjson::Document body;
   body.Parse(refused.body.c_str());
   EXPECT_STREQ(body["error"].GetString(), "rate_limited");
+  EXPECT_EQ(refused.error, "rate_limited") << "the code the logs and metrics name";
   EXPECT_STREQ(body["route"].GetString(), "/login");
   EXPECT_EQ(body["limit"].GetInt64(), 3);
   EXPECT_EQ(body["windowSeconds"].GetInt64(), 60);

@@ -66,10 +66,52 @@ HttpServer::~HttpServer() {
   if (spare_fd_ >= 0) close(spare_fd_);
 }
 
-Result<tcp::endpoint> HttpServer::Listen(const std::string& host, unsigned short port) {
+namespace {
+
+// Why listening on `endpoint` (asked as `host`) failed, for the operator.
+Status CannotListen(const tcp::endpoint& endpoint, const std::string& host, beast::error_code ec) {
+  const std::string address = endpoint.address().to_string();
+  return Status::Unavailable(
+      "cannot listen on " + (endpoint.address().is_v6() ? "[" + address + "]" : address) + ":" +
+      std::to_string(endpoint.port()) + (host.empty() || host == address ? "" : " (" + host + ")") +
+      ": " + ec.message());
+}
+
+// Errors that mean "this machine has no IPv6" rather than "this port is taken".
+bool MeansNoIpv6(beast::error_code ec) {
+  return ec.value() == EAFNOSUPPORT || ec.value() == EPROTONOSUPPORT || ec.value() == EADDRNOTAVAIL;
+}
+
+}  // namespace
+
+beast::error_code HttpServer::Bind(const tcp::endpoint& endpoint, bool dual_stack) {
   beast::error_code ec;
-  tcp::endpoint endpoint(asio::ip::address_v4::any(), port);
-  if (!host.empty()) endpoint.address(asio::ip::make_address(host, ec));
+  beast::error_code ignored;
+  acceptor_.close(ignored);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec && dual_stack) acceptor_.set_option(asio::ip::v6_only(false), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) acceptor_.close(ignored);
+  return ec;
+}
+
+Result<tcp::endpoint> HttpServer::Listen(const std::string& host, unsigned short port) {
+  if (host.empty()) {
+    // Every interface: one IPv6 socket that takes IPv4 too (IPV6_V6ONLY off, IPv4 clients seen
+    // as ::ffff:a.b.c.d), or IPv4 alone on a machine without IPv6.
+    const tcp::endpoint everywhere(asio::ip::address_v6::any(), port);
+    beast::error_code ec = Bind(everywhere, /*dual_stack=*/true);
+    if (!ec) return acceptor_.local_endpoint();
+    if (!MeansNoIpv6(ec)) return CannotListen(everywhere, host, ec);
+    const tcp::endpoint v4(asio::ip::address_v4::any(), port);
+    ec = Bind(v4, /*dual_stack=*/false);
+    if (ec) return CannotListen(v4, host, ec);
+    return acceptor_.local_endpoint();
+  }
+  beast::error_code ec;
+  tcp::endpoint endpoint(asio::ip::make_address(host, ec), port);
   if (ec) {
     // A host name: resolved once, at start (a name that later moves needs a restart).
     ec.clear();
@@ -81,17 +123,8 @@ Result<tcp::endpoint> HttpServer::Listen(const std::string& host, unsigned short
     }
     endpoint = found.begin()->endpoint();
   }
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    const std::string address = endpoint.address().to_string();
-    return Status::Unavailable(
-        "cannot listen on " + (endpoint.address().is_v6() ? "[" + address + "]" : address) + ":" +
-        std::to_string(port) + (host.empty() || host == address ? "" : " (" + host + ")") + ": " +
-        ec.message());
-  }
+  ec = Bind(endpoint, /*dual_stack=*/false);
+  if (ec) return CannotListen(endpoint, host, ec);
   return acceptor_.local_endpoint();
 }
 

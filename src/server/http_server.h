@@ -26,6 +26,7 @@
 #include "hitcounter/service.h"
 #include "server/asio.h"
 #include "server/limits.h"
+#include "server/trusted_proxies.h"
 
 namespace hitcounter::server {
 
@@ -38,6 +39,9 @@ struct ServerOptions {
   std::FILE* access_log = nullptr;  // one JSON line per request when set; not owned
   Metrics* metrics = nullptr;       // responses, hit latency and connections go here when set;
                                     // not owned, must outlive the server
+  // Peers whose X-Forwarded-For / Forwarded name the client in the access log; none by default
+  // (the headers are ignored).
+  TrustedProxies trusted_proxies{};
 };
 
 class HttpServer {
@@ -47,9 +51,10 @@ class HttpServer {
   ~HttpServer();
 
   // Binds and listens on host:port (port 0 picks a free port). `host` is an IP address, a host
-  // name (resolved now, once: the first address it resolves to), or empty for every IPv4
-  // interface (0.0.0.0). Returns the bound endpoint; kInvalidArgument for a name that does not
-  // resolve, kUnavailable when the address cannot be bound (in use, not this machine's).
+  // name (resolved now, once: the first address it resolves to), or empty for every interface,
+  // IPv4 and IPv6 (one dual-stack socket on "::"; "0.0.0.0" where the machine has no IPv6: the
+  // returned address says which). Returns the bound endpoint; kInvalidArgument for a name that
+  // does not resolve, kUnavailable when the address cannot be bound (in use, not this machine's).
   Result<tcp::endpoint> Listen(const std::string& host, unsigned short port);
 
   // Starts accepting and sweeping deadlines; call once after Listen.
@@ -77,6 +82,9 @@ class HttpServer {
   void LogServerError(const Response& response, std::string_view request_id);
 
  private:
+  // Opens, binds and listens the acceptor on `endpoint`, IPV6_V6ONLY off when `dual_stack`;
+  // closed again on failure.
+  beast::error_code Bind(const tcp::endpoint& endpoint, bool dual_stack);
   void Accept();
   void OnAccept(beast::error_code ec, tcp::socket socket);
   // Answers 503 too_many_connections and closes; `detail` goes to the error log.

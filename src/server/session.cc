@@ -1,6 +1,7 @@
 #include "server/session.h"
 
 #include <optional>
+#include <vector>
 
 #include "core/log_line.h"
 #include "server/http_server.h"
@@ -35,7 +36,8 @@ void Session::Start() {
   socket_.set_option(tcp::no_delay(true), ignored);
   if (server_.options().access_log != nullptr) {
     const tcp::endpoint peer = socket_.remote_endpoint(ignored);
-    if (!ignored) client_ = peer.address().to_string();
+    if (!ignored) peer_ = peer.address();
+    client_ = Unmapped(peer_).to_string();  // until a request says otherwise
   }
   ReadHeader();
 }
@@ -106,7 +108,10 @@ void Session::Serve() {
   keep_alive_ =
       request.keep_alive() && !server_.draining() && requests_served_ < kMaxRequestsPerConnection;
   Request core_request = ToCoreRequest(request);
-  if (server_.options().access_log != nullptr) log_method_ = core_request.method;
+  if (server_.options().access_log != nullptr) {
+    log_method_ = core_request.method;
+    client_ = ClientOf(request);
+  }
   request_id_ = server_.NextRequestId();
   core_request.request_id = request_id_;
   // The store may answer on its own thread: RunOnIoThread brings the response back (inline
@@ -144,12 +149,30 @@ void Session::Respond(Response response) {
       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnWrite(ec); });
 }
 
+std::string Session::ClientOf(const http::request_header<>& request) const {
+  const TrustedProxies& proxies = server_.options().trusted_proxies;
+  if (proxies.empty()) return Unmapped(peer_).to_string();
+  std::vector<std::string_view> x_forwarded_for;
+  std::vector<std::string_view> forwarded;
+  for (auto [field, end] = request.equal_range("X-Forwarded-For"); field != end; ++field) {
+    x_forwarded_for.push_back(field->value());
+  }
+  for (auto [field, end] = request.equal_range("Forwarded"); field != end; ++field) {
+    forwarded.push_back(field->value());
+  }
+  return proxies.ClientOf(peer_, x_forwarded_for, forwarded).to_string();
+}
+
 void Session::RecordMetrics(Metrics& metrics, const Response& response) const {
   metrics.RecordResponse(response.status);
   // A response without a parser answers malformed HTTP (RespondAndClose): not a hit.
-  if (parser_ && !response.reserved) {
-    metrics.RecordHitLatency(std::chrono::steady_clock::now() - request_start_);
-  }
+  if (!parser_) return;
+  if (response.reserved) return metrics.RecordReservedResponse(response.endpoint);
+  metrics.RecordHitLatency(std::chrono::steady_clock::now() - request_start_);
+  // Counted: the answer carries the count. Refused: its error code says why.
+  metrics.RecordHit(response.count           ? std::string_view()
+                    : response.error.empty() ? std::string_view("other")
+                                             : std::string_view(response.error));
 }
 
 void Session::RespondAndClose(Response refusal) {

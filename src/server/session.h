@@ -52,6 +52,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void Serve();
   void Respond(Response response);
   void RecordMetrics(Metrics& metrics, const Response& response) const;
+  // The client of `request`: the peer, or whom the forwarding headers of a trusted proxy name.
+  std::string ClientOf(const http::request_header<>& request) const;
   // Answers `refusal` (an error the request itself caused) and closes the connection.
   void RespondAndClose(Response refusal);
   void OnWrite(beast::error_code ec);
@@ -74,7 +76,8 @@ class Session : public std::enable_shared_from_this<Session> {
   SteadyTime request_start_;
   std::string log_method_;  // for the access log
   std::string log_route_;
-  std::string client_;      // the peer's address, for the access log
+  asio::ip::address peer_;  // who connected
+  std::string client_;      // the request's client (trusted_proxies.h), for the access log
   std::string request_id_;  // the current request's, for the logs
 };
 

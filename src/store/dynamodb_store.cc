@@ -245,6 +245,12 @@ void DynamoDbStore::List(StatsQuery query, hitcounter::Deadline deadline, ListCa
          /*is_hit=*/false);
 }
 
+StoreFigures DynamoDbStore::Figures() {
+  StoreFigures figures;
+  if (settings_.max_routes != kUnboundedRoutes) figures.max_routes = settings_.max_routes;
+  return figures;
+}
+
 void DynamoDbStore::CheckHealth(hitcounter::Deadline deadline, HealthCallback done) {
   {
     std::lock_guard lock(cache_mutex_);

@@ -163,6 +163,9 @@ class DynamoDbStore final : public Store {
   // OK when DescribeTable says the table is ACTIVE (or UPDATING, which still serves); its
   // answer is reused for health_cache_ttl.
   void CheckHealth(Deadline deadline, HealthCallback done) override;
+  // The bound on routes only: the count of routes lives in the table (the route total), and
+  // hits wait for no disk here (each is its own UpdateItem).
+  StoreFigures Figures() override;
 
   // Opens one connection to the endpoint (TCP, and TLS for https) by `deadline` and leaves it in
   // the pool of idle connections, where the next call on the caller's thread (Get, List,

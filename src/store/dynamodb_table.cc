@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <thread>
 
+#include "core/log_line.h"
+
 namespace hitcounter {
 namespace {
 
@@ -74,10 +76,11 @@ Status EnableWindowExpiry(AwsJsonClient& client, const DynamoDbSettings& setting
     return Status::Ok();
   }
   if (call.error && call.error->type == "UnknownOperationException") {
-    std::fprintf(stderr,
-                 "hitcounter: warning: %s has no TTL (UpdateTimeToLive is unknown to this "
-                 "engine); rate-limit windows will not expire\n",
-                 Where(settings).c_str());
+    LogLine("warn",
+            "this engine has no TTL (UpdateTimeToLive is unknown): rate-limit windows will not "
+            "expire")
+        .Add("table", Where(settings))
+        .WriteTo(stderr);
     return Status::Ok();
   }
   return Status::Unavailable(

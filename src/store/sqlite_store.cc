@@ -335,6 +335,18 @@ std::size_t SqliteStore::RouteCount() {
   return routes_.size() - tombstones_;
 }
 
+StoreFigures SqliteStore::Figures() {
+  StoreFigures figures;
+  {
+    std::lock_guard lock(mutex_);
+    figures.routes = static_cast<std::int64_t>(routes_.size() - tombstones_);
+    figures.pending_hits = static_cast<std::int64_t>(waiting_hits_);
+  }
+  if (options_.max_routes != kUnboundedRoutes) figures.max_routes = options_.max_routes;
+  figures.max_pending_hits = static_cast<std::int64_t>(kMaxQueuedHits);
+  return figures;
+}
+
 std::size_t SqliteStore::MemoryBytes() {
   std::lock_guard lock(mutex_);
   return routes_.MemoryBytes();

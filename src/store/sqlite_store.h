@@ -162,6 +162,9 @@ class SqliteStore final : public Store {
   // writes one page: on a disk with a few KiB left it may fit where a batch does not, and health
   // says OK while hits are refused.
   void CheckHealth(Deadline deadline, HealthCallback done) override;
+  // The routes held and the hits waiting for the disk, with their bounds (max_routes and
+  // kMaxQueuedHits), read under the counting mutex.
+  StoreFigures Figures() override;
 
   // Stops taking hits, commits the counted ones and joins the threads. Idempotent.
   void Close();

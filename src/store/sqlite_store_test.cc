@@ -618,6 +618,20 @@ TEST(SqliteStore, RecordsEachGroupCommitIntoTheMetrics) {
   EXPECT_NE(text.find("hitcounter_store_errors_total 0\n"), std::string::npos);
 }
 
+TEST(SqliteStore, FiguresGiveTheRoutesHeldAndTheBoundsForTheMetrics) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path() + "/figures.db", {.max_routes = 5});
+  for (const char* route : {"/a", "/b", "/a"})
+    ASSERT_TRUE(IncrementAndWait(*store, route, kT0).ok());
+  StoreFigures figures = store->Figures();
+  EXPECT_EQ(figures.routes, 2);
+  EXPECT_EQ(figures.max_routes, 5);
+  EXPECT_EQ(figures.pending_hits, 0) << "every hit answered is on disk";
+  EXPECT_EQ(figures.max_pending_hits, static_cast<std::int64_t>(kMaxQueuedHits));
+  auto unbounded = OpenOrDie(dir.path() + "/unbounded.db");
+  EXPECT_FALSE(unbounded->Figures().max_routes);
+}
+
 // Health as a load balancer polls it: OK within `limit`, or the last answer.
 Status HealthWithin(Store& store, std::chrono::milliseconds limit) {
   const auto until = std::chrono::steady_clock::now() + limit;

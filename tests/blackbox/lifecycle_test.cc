@@ -1,7 +1,15 @@
 // Starting, configuring and stopping the binary.
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
@@ -98,8 +106,9 @@ TEST(Lifecycle, ListenTakesAHostNameAndAPortAlone) {
     EXPECT_EQ(client.Get("/named").status, 200);
   }
 
-  // :PORT is every IPv4 interface. Tests listen on 127.0.0.1 only: on a port held there, the
-  // attempt shows where it went.
+  // :PORT is every interface. Tests listen on 127.0.0.1 only (but see
+  // APortAloneAnswersOnIpv4AndIpv6Loopback): on a port held there, the attempt shows where it
+  // went, [::] (dual-stack) or 0.0.0.0 on a machine without IPv6.
   ServerProcess holder("sqlite:" + dir.path() + "/holder.db");
   ASSERT_NE(holder.port(), 0);
   const std::string port = std::to_string(holder.port());
@@ -108,7 +117,73 @@ TEST(Lifecycle, ListenTakesAHostNameAndAPortAlone) {
                        "--listen", ":" + port, "--store", "sqlite:" + dir.path() + "/any.db"},
                       &said),
             0);
-  EXPECT_NE(said.find("cannot listen on 0.0.0.0:" + port + ": "), std::string::npos) << said;
+  EXPECT_TRUE(said.find("cannot listen on [::]:" + port + ": ") != std::string::npos ||
+              said.find("cannot listen on 0.0.0.0:" + port + ": ") != std::string::npos)
+      << said;
+}
+
+// Moves the calling thread (only it: network namespaces are per thread) into a network
+// namespace of its own whose one interface is its loopback, up. What it starts from then on
+// (posix_spawn inherits the thread's namespace) may listen on every interface and still be
+// reachable from nowhere but that thread. Returns why it could not, or "".
+std::string EnterPrivateNetwork() {
+  if (unshare(CLONE_NEWNET) != 0) {
+    return std::string("no private network namespace for this test (") + std::strerror(errno) +
+           "; it needs CAP_SYS_ADMIN): it would have to listen on this machine's interfaces";
+  }
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ifreq loopback{};
+  std::strncpy(loopback.ifr_name, "lo", IFNAMSIZ - 1);
+  bool up = fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &loopback) == 0;
+  loopback.ifr_flags = static_cast<short>(loopback.ifr_flags | IFF_UP);
+  up = up && ioctl(fd, SIOCSIFFLAGS, &loopback) == 0;
+  const int error = errno;
+  if (fd >= 0) close(fd);
+  return up ? "" : std::string("cannot bring up the loopback: ") + std::strerror(error);
+}
+
+// Whether ::1 can be bound here (IPv6 enabled, with a loopback address).
+bool HasIpv6Loopback() {
+  const int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in6 address{};
+  address.sin6_family = AF_INET6;
+  address.sin6_addr = in6addr_loopback;
+  const bool bound = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  close(fd);
+  return bound;
+}
+
+// Issue 18: --listen :PORT listened on IPv4 only. Now one dual-stack socket answers both, run in
+// a private network namespace so that "every interface" is its loopback alone.
+TEST(Lifecycle, APortAloneAnswersOnIpv4AndIpv6Loopback) {
+  TempDir dir;
+  std::string skip;
+  std::thread private_network([&] {
+    skip = EnterPrivateNetwork();
+    if (!skip.empty()) return;
+    if (!HasIpv6Loopback()) {
+      skip = "this machine has no IPv6 loopback (::1): only IPv4 can be tried";
+      return;
+    }
+    auto server = ChildProcess::Start({HitcounterBinary(), "serve", "--listen", ":0", "--store",
+                                       "sqlite:" + dir.path() + "/dual.db"});
+    ASSERT_TRUE(server);
+    std::optional<std::string> line = StartLine(*server);
+    ASSERT_TRUE(line) << server->Output();
+    EXPECT_NE(line->find("listening on http://[::]:"), std::string::npos) << *line;
+    EXPECT_NE(line->find(" (every interface, IPv4 and IPv6) "), std::string::npos) << *line;
+    const int port = PortAfter(*line, "http://[::]:");
+    ASSERT_NE(port, 0) << *line;
+    HttpClient v4("127.0.0.1", port);
+    EXPECT_EQ(v4.Get("/over-ipv4").status, 200);
+    HttpClient v6("::1", port);
+    EXPECT_EQ(v6.Get("/over-ipv6").status, 200);
+    HttpReply stats = v6.Get("/_stats?totals=true");
+    EXPECT_NE(stats.body.find("\"hits\":2"), std::string::npos) << stats.body;
+  });
+  private_network.join();
+  if (!skip.empty()) GTEST_SKIP() << skip;
 }
 
 // Regression: the start line named the listen URL only.

@@ -2,6 +2,7 @@
 // no credentials in logs, every 5xx logged within a bound, lengths that match bodies.
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <sstream>
 #include <thread>
 
@@ -45,6 +46,30 @@ class LogsTest : public BlackBoxTest {
       if (!doc.HasParseError()) lines.push_back(std::move(doc));
     }
     return lines;
+  }
+
+  // The access log's client for each of `requests` (header lines to add), each sent on a new
+  // connection, in order, as a hit on a route of its own.
+  std::vector<std::string> LoggedClients(const std::vector<std::string>& requests) {
+    std::vector<std::string> routes;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      routes.push_back(Route("/fwd-" + std::to_string(i)));
+      SendRaw(port_, "GET " + routes.back() + " HTTP/1.1\r\nHost: h\r\n" + requests[i] +
+                         "Connection: close\r\n\r\n");
+    }
+    std::vector<std::string> clients(requests.size());
+    // The answer may reach the client before its log line is written.
+    for (int tries = 0; tries < 100; ++tries) {
+      for (const auto& line : JsonLines()) {
+        if (!line.HasMember("route") || !line.HasMember("client")) continue;
+        for (std::size_t i = 0; i < routes.size(); ++i) {
+          if (line["route"].GetString() == routes[i]) clients[i] = line["client"].GetString();
+        }
+      }
+      if (std::find(clients.begin(), clients.end(), "") == clients.end()) break;
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+    return clients;
   }
 
   // The log lines of 5xx answers with `status`.
@@ -111,6 +136,42 @@ TEST_F(LogsTest, TheAccessLogNamesTheRouteNeverUserInfoOrQueryAndStaysJson) {
     }
   }
   EXPECT_TRUE(hit_logged) << output;
+}
+
+// Issue 18, item 9: X-Forwarded-For and Forwarded name the client only when the peer is a
+// proxy named by --trusted-proxy; without it they are ignored.
+TEST_F(LogsTest, TheAccessLogBelievesForwardingHeadersOnlyFromTrustedProxies) {
+  const std::vector<std::string> requests = {
+      "X-Forwarded-For: 1.1.1.1, 203.0.113.9, 198.51.100.7\r\n",
+      "Forwarded: for=192.0.2.60;proto=http, for=\"[2001:db8::17]:4711\"\r\n",
+      "X-Forwarded-For: 203.0.113.9\r\nX-Forwarded-For: 198.51.100.8\r\n", ""};
+  ASSERT_NO_FATAL_FAILURE(RestartWith({"--access-log"}));
+  EXPECT_EQ(LoggedClients(requests),
+            (std::vector<std::string>{"127.0.0.1", "127.0.0.1", "127.0.0.1", "127.0.0.1"}));
+  ASSERT_NO_FATAL_FAILURE(RestartWith({"--access-log", "--trusted-proxy", "127.0.0.0/8",
+                                       "--trusted-proxy", "198.51.100.0/24,fd00::/8"}));
+  EXPECT_EQ(LoggedClients(requests),
+            (std::vector<std::string>{"203.0.113.9", "2001:db8::17", "203.0.113.9", "127.0.0.1"}));
+  ASSERT_NO_FATAL_FAILURE(RestartWith({"--access-log", "--trusted-proxy", "10.0.0.0/8"}));
+  EXPECT_EQ(LoggedClients(requests),
+            (std::vector<std::string>{"127.0.0.1", "127.0.0.1", "127.0.0.1", "127.0.0.1"}))
+      << "the peer is not one of the trusted proxies";
+}
+
+TEST_F(LogsTest, ABadTrustedProxyIsRefusedAtStartFromTheFlagOrTheEnvironment) {
+  std::string said;
+  EXPECT_NE(
+      RunToExit({"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1", HitcounterBinary(), "serve",
+                 "--listen", "127.0.0.1:0", "--store", store_, "--trusted-proxy", "10.0.0.0/40"},
+                &said),
+      0);
+  EXPECT_NE(said.find("10.0.0.0/40"), std::string::npos) << said;
+  EXPECT_NE(RunToExit({"/usr/bin/env", "HITCOUNTER_TRUSTED_PROXY=127.0.0.0/8,proxy.example",
+                       "/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1", HitcounterBinary(), "serve",
+                       "--listen", "127.0.0.1:0", "--store", store_},
+                      &said),
+            0);
+  EXPECT_NE(said.find("proxy.example"), std::string::npos) << said;
 }
 
 // Regression: the connection limit's 503 declared Content-Length: 78 for an 82-byte body.

@@ -124,7 +124,39 @@ describe("DashboardTest", () => {
   // order.
   test("NamesItsColumnsAsTheJsonDoesInItsOrder", async () => {
     assert.deepEqual(await page.$$eval("th", (ths) => ths.map((th) => th.textContent.trim())),
-                     ["Route", "Count", "Last access"]);
+                     ["Route", "Count", "First seen", "Last access"]);
+  });
+
+  // Issue 18: the JSON has firstSeen; the table shows it ("3 s ago", the exact time on hover)
+  // and sorts by it, newest first, ties as every other column breaks them.
+  test("ShowsWhenEachRouteWasFirstSeenAndSortsByIt", async () => {
+    const response = await fetch(`${server.base}/_stats?limit=1000`);
+    const stats = (await response.json()).routes;
+    const shown = await page.$$eval("#rows tr", (rows) => rows.map((tr) => {
+      const [first, last] = tr.querySelectorAll("td.when");
+      return { route: tr.querySelector("td.route").textContent, firstText: first.textContent,
+               firstSeen: first.title, lastAccess: last.title };
+    }));
+    assert.equal(shown.length, stats.length);
+    for (const r of stats) {
+      const row = shown.find((s) => s.route === r.route);
+      assert.ok(row, r.route);
+      assert.equal(row.firstSeen, r.firstSeen, r.route);
+      assert.equal(row.lastAccess, r.lastAccess, r.route);
+      assert.match(row.firstText, /^\d+ s ago$/);
+    }
+    const bytes = (route) => Buffer.from(route, "utf8");
+    const newestFirst = stats.slice().sort((a, b) =>
+      (Date.parse(b.firstSeen) - Date.parse(a.firstSeen)) ||
+      Buffer.compare(bytes(b.route), bytes(a.route))).map((r) => r.route);
+    await page.click('th[data-sort="firstSeen"] button');
+    assert.equal(await page.getAttribute('th[data-sort="firstSeen"]', "aria-sort"), "descending");
+    assert.deepEqual((await renderedRows(page)).map(([route]) => route), newestFirst);
+    await page.click('th[data-sort="firstSeen"] button');
+    assert.deepEqual((await renderedRows(page)).map(([route]) => route),
+                     newestFirst.slice().reverse());
+    await page.click('th[data-sort="count"] button');
+    assert.deepEqual((await renderedRows(page)).map(([, count]) => count), byCountHighestFirst);
   });
 
   test("ShowsTheTotalsTheStoreCounts", async () => {

@@ -43,7 +43,9 @@ HttpReply HttpClient::Send(const std::string& method, const std::string& target,
     }
     http::request<http::string_body> request(http::string_to_verb(method), target, 11);
     if (request.method() == http::verb::unknown) request.method_string(method);
-    request.set(http::field::host, host_);
+    // An IPv6 address goes in brackets (RFC 9110 section 7.2, the URI's authority).
+    request.set(http::field::host,
+                host_.find(':') == std::string::npos ? host_ : "[" + host_ + "]");
     request.body() = body;
     request.prepare_payload();
     connection_->stream.expires_after(kReplyTimeout);
