@@ -192,7 +192,7 @@ function anyToFunction(name: string, resourceId: pulumi.Input<string>) {
         restApi: api.id,
         resourceId,
         httpMethod: "ANY",
-        authorization: "NONE", // hits are public; the read-only endpoints check the admin token
+        authorization: "NONE", // hits are public; /_stats (GET and DELETE) and the rest check the admin token
     });
     const integration = new aws.apigateway.Integration(name, {
         restApi: api.id,

@@ -6,6 +6,7 @@ export const kTableActions = [
     "dynamodb:GetItem", // /_stats?route=
     "dynamodb:Scan", // /_stats pages
     "dynamodb:DescribeTable", // /_health
+    "dynamodb:DeleteItem", // DELETE /_stats?route=|prefix= (with the admin token)
 ] as const;
 
 /** What the Lambda service needs to deliver the function's stdout/stderr to its log group. */

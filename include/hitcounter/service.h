@@ -90,7 +90,8 @@ struct ServiceOptions {
 
   // When set, {prefix}stats, {prefix}dashboard and {prefix}metrics answer 401 unless the
   // request presents this token (see hitcounter/admin_token.h); {prefix}health stays open for load
-  // balancers. Empty: they are open to everyone.
+  // balancers. Empty: they are open to everyone, except DELETE {prefix}stats, which deletes
+  // counts only with a token and answers 403 without one.
   std::string admin_token{};
 
   // What {prefix}metrics reports, in Prometheus' text format; null (as in Lambda, where each
@@ -145,6 +146,8 @@ class Service {
   void HandleReserved(const Request& request, std::string_view name, std::string_view query,
                       const std::shared_ptr<Answer>& answer);
   void Stats(std::string_view query, Deadline deadline, const std::shared_ptr<Answer>& answer);
+  void DeleteStats(const Request& request, std::string_view query,
+                   const std::shared_ptr<Answer>& answer);
   void Health(Deadline deadline, const std::shared_ptr<Answer>& answer);
   Response Dashboard() const;
   // Reads the store's and the process's figures (at once, from memory and /proc) into the text.

@@ -102,6 +102,52 @@ inline void RouteTotals::Add(std::int64_t count) {
              : hits + count;
 }
 
+// What Delete removed: how many records, and the hits they held (the sum saturating at
+// INT64_MAX, as RouteTotals' does).
+struct DeletedRoutes {
+  std::int64_t routes = 0;
+  std::int64_t hits = 0;
+
+  bool operator==(const DeletedRoutes&) const = default;
+
+  // Counts one removed record of `count` hits.
+  void Add(std::int64_t count) {
+    ++routes;
+    hits = count > std::numeric_limits<std::int64_t>::max() - hits
+               ? std::numeric_limits<std::int64_t>::max()
+               : hits + count;
+  }
+};
+
+// The most routes one Delete call names. A deletion writes every record it removes in one
+// durable step (SQLite: one commit that hits wait behind; DynamoDB: one DeleteItem each, within
+// one call's timeout), so a large one goes in calls of this many: {prefix}stats?prefix= and
+// `hitcounter reset --prefix` delete a page at a time and say whether more remain.
+inline constexpr std::size_t kMaxDeletedRoutesPerCall = 1'000;
+
+// How Import treats a route the store already holds.
+enum class ImportMode {
+  kAdd,      // counts add up; first seen is the earlier, last access the later of the two
+  kReplace,  // the imported record replaces the store's: importing twice changes nothing
+};
+
+// What Import wrote: routes it created, and routes it changed that the store held already.
+struct ImportedRoutes {
+  std::int64_t created = 0;
+  std::int64_t updated = 0;
+
+  bool operator==(const ImportedRoutes&) const = default;
+};
+
+// The most records one Import call carries: one durable step, as a deletion is (see
+// kMaxDeletedRoutesPerCall). `hitcounter import` sends a file in calls of this many.
+inline constexpr std::size_t kMaxImportedRoutesPerCall = 1'000;
+
+// OK when `records` can be imported: at most kMaxImportedRoutesPerCall, each route given once,
+// each count at least 1 and first seen no later than last access. kInvalidArgument naming the
+// first record that is not. Every store checks it first.
+Status ValidateImport(const std::vector<RouteStats>& records);
+
 // The latest moment a store call may answer (the steady clock's time). A call still waiting for
 // the store at its deadline is answered with kUnavailable and, for a hit, counts nothing.
 using Deadline = std::chrono::steady_clock::time_point;
@@ -140,6 +186,8 @@ class Store {
   using GetCallback = std::function<void(Result<RouteStats>)>;
   using ListCallback = std::function<void(Result<StatsPage>)>;
   using HealthCallback = std::function<void(Status)>;
+  using DeleteCallback = std::function<void(Result<DeletedRoutes>)>;
+  using ImportCallback = std::function<void(Result<ImportedRoutes>)>;
 
   virtual ~Store() = default;
 
@@ -162,6 +210,25 @@ class Store {
 
   // One page of routes in the requested order, with the totals under the prefix when asked.
   virtual void List(StatsQuery query, Deadline deadline, ListCallback done) = 0;
+
+  // Removes the records of `routes` (at most kMaxDeletedRoutesPerCall, else kInvalidArgument):
+  // each disappears from Get and List, its rate-limit window with it, and gives back its place
+  // under the store's most routes, so that a new route may take it. A route without a record is
+  // skipped. Answers with what was removed once that is durable (like a hit's answer: it
+  // survives a crash of the process), or with an error, after which some of the routes may be
+  // removed and others not (deleting them again is harmless). A hit on a route after its
+  // deletion was answered counts from 1 again, first seen anew.
+  virtual void Delete(std::vector<std::string> routes, Deadline deadline, DeleteCallback done) = 0;
+
+  // Writes `records` (ValidateImport's rules, else kInvalidArgument) as `mode` says, for
+  // restoring or merging what `hitcounter stats --json/--csv` exported. A route the store does
+  // not hold is created with the record as given, and takes a place under the most routes
+  // (kRouteLimitReached when they do not all fit); kOutOfRange when an added count would pass
+  // INT64_MAX. Answers once the records are durable, as a hit's answer. On SQLite a call is
+  // all or nothing; on DynamoDB records are written one by one, and after an error some may
+  // be written (an import with kReplace can simply be run again).
+  virtual void Import(std::vector<RouteStats> records, ImportMode mode, Deadline deadline,
+                      ImportCallback done) = 0;
 
   // OK when the store can count hits: what a hit would meet now, as far as the store knows
   // without waiting on a disk or a network (each store says how it decides).

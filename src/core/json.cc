@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <tuple>
 
 #include "core/time_format.h"
@@ -84,6 +85,37 @@ std::string StatsPageJson(const StatsPage& page, std::string_view next_cursor) {
   }
   writer.EndObject();
   return Take(buffer);
+}
+
+namespace {
+
+std::string DeletedJson(std::string_view key, std::string_view value, const DeletedRoutes& deleted,
+                        std::optional<bool> more) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.StartObject();
+  writer.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  WriteString(writer, value);
+  writer.Key("deletedRoutes");
+  writer.Int64(deleted.routes);
+  writer.Key("deletedHits");
+  writer.Int64(deleted.hits);
+  if (more) {
+    writer.Key("more");
+    writer.Bool(*more);
+  }
+  writer.EndObject();
+  return Take(buffer);
+}
+
+}  // namespace
+
+std::string DeletedRouteJson(std::string_view route, const DeletedRoutes& deleted) {
+  return DeletedJson("route", route, deleted, std::nullopt);
+}
+
+std::string DeletedPrefixJson(std::string_view prefix, const DeletedRoutes& deleted, bool more) {
+  return DeletedJson("prefix", prefix, deleted, more);
 }
 
 std::string ErrorJson(std::string_view error, std::string_view message) {

@@ -17,6 +17,12 @@ std::string RouteStatsJson(const RouteStats& stats);
 // when the page has them.
 std::string StatsPageJson(const StatsPage& page, std::string_view next_cursor);
 
+// What DELETE {prefix}stats removed: {"route":..,"deletedRoutes":N,"deletedHits":N} for one
+// route; {"prefix":..,"deletedRoutes":N,"deletedHits":N,"more":true|false} for a prefix, where
+// "more" says whether routes remain under it (the deletion stopped at its bound).
+std::string DeletedRouteJson(std::string_view route, const DeletedRoutes& deleted);
+std::string DeletedPrefixJson(std::string_view prefix, const DeletedRoutes& deleted, bool more);
+
 // {"error":"<code>","message":"<sentence>"}
 std::string ErrorJson(std::string_view error, std::string_view message);
 

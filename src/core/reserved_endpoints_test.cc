@@ -81,6 +81,13 @@ class SizedStore final : public Store {
   void List(StatsQuery query, Deadline deadline, ListCallback done) override {
     inner_.List(std::move(query), deadline, std::move(done));
   }
+  void Delete(std::vector<std::string> routes, Deadline deadline, DeleteCallback done) override {
+    inner_.Delete(std::move(routes), deadline, std::move(done));
+  }
+  void Import(std::vector<RouteStats> records, ImportMode mode, Deadline deadline,
+              ImportCallback done) override {
+    inner_.Import(std::move(records), mode, deadline, std::move(done));
+  }
   void CheckHealth(Deadline deadline, HealthCallback done) override {
     inner_.CheckHealth(deadline, std::move(done));
   }

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "core/dashboard.h"
+#include "core/delete_routes.h"
 #include "core/json.h"
 #include "core/stats_query.h"
 
@@ -13,6 +14,8 @@ namespace hitcounter {
 namespace {
 
 constexpr std::string_view kReadOnlyMethods = "GET, HEAD, OPTIONS";
+// {prefix}stats also deletes counts (with the admin token).
+constexpr std::string_view kStatsMethods = "GET, HEAD, DELETE, OPTIONS";
 
 // The dashboard may run its own inline script and style, fetch from its own origin and show
 // its data: icon; nothing else. So a route name can never load anything into it.
@@ -107,6 +110,24 @@ Response ErrorFromStatus(const Status& status, std::string_view bad_input) {
       break;
   }
   return StoreFailure(500, "internal", "an unexpected error; nothing was counted", status);
+}
+
+// A failed deletion's answer: as a store error is, in words about deleting.
+Response DeleteFailure(const Status& status, std::string_view partly) {
+  const std::string tail = partly.empty() ? "" : " (" + std::string(partly) + ")";
+  switch (status.code()) {
+    case StatusCode::kUnavailable:
+      return StoreFailure(
+          503, "store_unavailable",
+          "the store is unavailable; the deletion may not have happened" + tail + ": try again",
+          status);
+    case StatusCode::kInsufficientSpace:
+      return StoreFailure(507, "insufficient_storage",
+                          "the store has no room left to record the deletion; nothing was deleted",
+                          status);
+    default:
+      return StoreFailure(500, "internal", "an unexpected error while deleting" + tail, status);
+  }
 }
 
 Response JsonResponse(int status, std::string body) {
@@ -338,10 +359,16 @@ void Service::HandleReserved(const Request& request, std::string_view name, std:
                                                       options_.reserved_prefix +
                                                       " are reserved and never count"));
   }
+  if (endpoint == Endpoint::kStats && request.method == "DELETE") {
+    return DeleteStats(request, query, answer);
+  }
   if (request.method != "GET" && request.method != "HEAD") {
+    const bool stats = endpoint == Endpoint::kStats;
     Response response =
-        MakeErrorResponse(405, "method_not_allowed", "this endpoint is read-only: use GET or HEAD");
-    response.headers.emplace_back("Allow", kReadOnlyMethods);
+        MakeErrorResponse(405, "method_not_allowed",
+                          stats ? "use GET or HEAD to read counts, DELETE to delete them"
+                                : "this endpoint is read-only: use GET or HEAD");
+    response.headers.emplace_back("Allow", stats ? kStatsMethods : kReadOnlyMethods);
     return answer->SendReserved(std::move(response));
   }
   if (NeedsAdminToken(endpoint) && !admin_token_.Accepts(request.authorization)) {
@@ -389,6 +416,48 @@ void Service::Stats(std::string_view query, Deadline deadline,
     if (!page.ok()) return answer->SendReserved(ErrorFromStatus(page.status(), "internal"));
     std::string cursor = page->next ? EncodeCursor(order, *page->next) : "";
     answer->SendReserved(JsonResponse(200, StatsPageJson(*page, cursor)));
+  });
+}
+
+void Service::DeleteStats(const Request& request, std::string_view query,
+                          const std::shared_ptr<Answer>& answer) {
+  // Without a token anyone who reaches the server could read counts, and that is a choice an
+  // operator makes; deleting them is never left open.
+  if (!admin_token_.required()) {
+    return answer->SendReserved(MakeErrorResponse(
+        403, "forbidden",
+        "deleting counts needs an admin token, and none is configured: start hitcounter serve "
+        "with --admin-token (HITCOUNTER_ADMIN_TOKEN), or set the Lambda function's adminToken, "
+        "then send it as \"Authorization: Bearer <token>\""));
+  }
+  if (!admin_token_.Accepts(request.authorization)) return answer->SendReserved(Unauthorized());
+  Result<DeleteRequest> parsed = ParseDeleteQuery(query);
+  if (!parsed.ok()) return answer->SendReserved(ErrorFromStatus(parsed.status(), "invalid_query"));
+  if (parsed->prefix) {
+    std::string prefix = *parsed->prefix;
+    DeleteUnderPrefix(store_, std::move(*parsed->prefix), request.deadline,
+                      [answer, prefix](Result<PrefixDeletion> deletion) {
+                        if (!deletion.ok()) {
+                          return answer->SendReserved(
+                              DeleteFailure(deletion.status(), "some routes may be deleted"));
+                        }
+                        answer->SendReserved(JsonResponse(
+                            200, DeletedPrefixJson(prefix, deletion->deleted, deletion->more)));
+                      });
+    return;
+  }
+  // The record a hit on this path counts in, as for GET ?route=.
+  std::string route = std::move(*parsed->route);
+  if (!options_.route_templates.empty() && !IsReserved(route)) {
+    options_.route_templates.Apply(route);
+  }
+  store_.Delete({route}, request.deadline, [answer, route](Result<DeletedRoutes> deleted) {
+    if (!deleted.ok()) return answer->SendReserved(DeleteFailure(deleted.status(), ""));
+    if (deleted->routes == 0) {
+      return answer->SendReserved(
+          MakeErrorResponse(404, "route_not_found", "this route was never hit"));
+    }
+    answer->SendReserved(JsonResponse(200, DeletedRouteJson(route, *deleted)));
   });
 }
 

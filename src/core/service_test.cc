@@ -151,10 +151,13 @@ TEST_F(ServiceTest, BadStatsParametersAre400) {
   }
 }
 
-TEST_F(ServiceTest, ReservedEndpointsAreReadOnly) {
-  Response response = Call("POST", "/_stats");
+TEST_F(ServiceTest, ReservedEndpointsAreReadOnlyButStatsAlsoDeletes) {
+  Response response = Call("POST", "/_health");
   EXPECT_EQ(response.status, 405);
   EXPECT_EQ(HeaderOf(response, "Allow"), "GET, HEAD, OPTIONS");
+  response = Call("PUT", "/_stats");
+  EXPECT_EQ(response.status, 405);
+  EXPECT_EQ(HeaderOf(response, "Allow"), "GET, HEAD, DELETE, OPTIONS");
   EXPECT_EQ(Call("HEAD", "/_health").status, 200);
 }
 

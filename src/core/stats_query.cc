@@ -192,4 +192,34 @@ Result<StatsRequest> ParseStatsQuery(std::string_view query) {
   return request;
 }
 
+Result<DeleteRequest> ParseDeleteQuery(std::string_view query) {
+  DeleteRequest request;
+  const Status usage = Status::InvalidArgument(
+      "a deletion takes exactly one of route=ROUTE (one route) and prefix=PREFIX (the routes "
+      "starting with it; prefix=/ for all)");
+  while (!query.empty()) {
+    std::size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    std::size_t equals = pair.find('=');
+    Result<std::string> key = DecodeQueryValue(pair.substr(0, equals));
+    if (!key.ok() || (*key != "route" && *key != "prefix")) return usage;
+    if (request.route || request.prefix) return usage;  // twice, or both
+    Result<std::string> value =
+        DecodeQueryValue(equals == std::string_view::npos ? "" : pair.substr(equals + 1));
+    if (!value.ok()) return Status::InvalidArgument(*key + ": " + value.status().message());
+    if (*key == "prefix") {
+      if (value->empty()) return usage;
+      request.prefix = std::move(value).value();
+      continue;
+    }
+    Result<std::string> route = NormalizeRoute(*value);
+    if (!route.ok()) return Status(route.status().code(), "route: " + route.status().message());
+    request.route = std::move(route).value();
+  }
+  if (!request.route && !request.prefix) return usage;
+  return request;
+}
+
 }  // namespace hitcounter

@@ -29,6 +29,17 @@ struct StatsRequest {
 
 Result<StatsRequest> ParseStatsQuery(std::string_view query);
 
+// The query string of DELETE {prefix}stats: exactly one of
+//   ?route=/a/b        the record of one route (normalised like a hit's)
+//   ?prefix=/api/      the routes whose text starts with this (not empty: "/" names them all),
+//                      kMaxDeletedRoutesPerCall at a time
+// encoded as ParseStatsQuery's are. kInvalidArgument naming the parameter for anything else.
+struct DeleteRequest {
+  std::optional<std::string> route;   // set: one route
+  std::optional<std::string> prefix;  // set: the routes under it
+};
+Result<DeleteRequest> ParseDeleteQuery(std::string_view query);
+
 // "count", "route" or "lastAccess", in any case (`sort` of /_stats, `--sort` of the CLI).
 Result<StatsOrder> ParseStatsOrder(std::string_view text);
 

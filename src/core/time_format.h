@@ -3,6 +3,7 @@
 #define HITCOUNTER_CORE_TIME_FORMAT_H_
 
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,11 @@ using Rfc3339Text = std::array<char, 24>;
 // form allocates nothing.
 std::string_view FormatRfc3339Millis(UnixMillis millis, Rfc3339Text& text);
 std::string FormatRfc3339Millis(UnixMillis millis);
+
+// The moment FormatRfc3339Millis writes as `text`, read back exactly: "YYYY-MM-DDTHH:MM:SS.mmmZ"
+// and nothing else (no other offset, precision or separator); nullopt for anything else,
+// including impossible dates (February 30th) and times (24:00).
+std::optional<UnixMillis> ParseRfc3339Millis(std::string_view text);
 
 }  // namespace hitcounter
 

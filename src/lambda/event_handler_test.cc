@@ -128,6 +128,45 @@ TEST_F(EventHandlerTest, AGuardBuiltFromTheTokensDigestAcceptsTheToken) {
   EXPECT_EQ(HandleEvent(guarded, Hit("GET", "/a")).status, 200);
 }
 
+// The function is built with the token's digest only (function_settings.h); DELETE reaches it
+// through the REST API's ANY methods (infra/index.ts) with the query as parameters.
+TEST_F(EventHandlerTest, ADeleteWithTheTokenDeletesThroughTheSameCore) {
+  ServiceOptions options;
+  options.admin_token_from_digest =
+      AdminToken::FromSha256Hex("1ec1c26b50d5d3c58d9583181af8076655fe00756bf7285940ba3670f99fcba0")
+          .value();
+  Service guarded(store_, clock_, options);
+  ASSERT_EQ(HandleEvent(guarded, Hit("GET", "/a/b")).status, 200);
+  ASSERT_EQ(HandleEvent(guarded, Hit("GET", "/a/b")).status, 200);
+  const std::string del =
+      R"({"httpMethod":"DELETE","path":"/_stats","queryStringParameters":{"route":"/a/b"},)"
+      R"("headers":{)";
+  EXPECT_EQ(HandleEvent(guarded, del + "}}").status, 401);
+  HandledEvent deleted = HandleEvent(guarded, del + R"("Authorization":"Bearer s3cret"}})");
+  ASSERT_EQ(deleted.status, 200);
+  rapidjson::Document response = Json(deleted.proxy_response);
+  EXPECT_STREQ(response["body"].GetString(),
+               R"({"route":"/a/b","deletedRoutes":1,"deletedHits":2})");
+  EXPECT_EQ(GetNow(store_, "/a/b").status().code(), StatusCode::kNotFound);
+  // An HTTP API (2.0) event says the same with its raw query string.
+  ASSERT_EQ(HandleEvent(guarded, Hit("GET", "/p/1")).status, 200);
+  const std::string v2 =
+      R"({"version":"2.0","rawPath":"/_stats","rawQueryString":"prefix=%2Fp%2F",)"
+      R"("headers":{"authorization":"Bearer s3cret"},)"
+      R"("requestContext":{"http":{"method":"DELETE","path":"/_stats"}}})";
+  HandledEvent prefix = HandleEvent(guarded, v2);
+  EXPECT_EQ(prefix.status, 200) << prefix.proxy_response;
+}
+
+TEST_F(EventHandlerTest, WithoutAnyTokenTheFunctionRefusesToDelete) {
+  ASSERT_EQ(Handle(Hit("GET", "/a")).status, 200);
+  EXPECT_EQ(Handle(R"({"httpMethod":"DELETE","path":"/_stats",)"
+                   R"("queryStringParameters":{"route":"/a"}})")
+                .status,
+            403);
+  EXPECT_TRUE(GetNow(store_, "/a").ok());
+}
+
 TEST_F(EventHandlerTest, MetricsAre404InTheFunctionWithAReason) {
   HandledEvent handled = Handle(Hit("GET", "/_metrics"));
   EXPECT_EQ(handled.status, 404);

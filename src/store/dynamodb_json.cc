@@ -424,4 +424,83 @@ Result<TableDescription> ParseTableDescription(std::string_view body) {
   return description;
 }
 
+std::string ImportRequest(std::string_view table, const RouteStats& record, ImportMode mode,
+                          RouteItem item) {
+  const bool add = mode == ImportMode::kAdd;
+  std::string_view condition;
+  if (item == RouteItem::kNew) condition = "attribute_not_exists(#c)";
+  if (item == RouteItem::kExisting) {
+    condition = add ? "attribute_exists(#c) AND #c <= :room" : "attribute_exists(#c)";
+  }
+  if (item == RouteItem::kAny && add) condition = "attribute_not_exists(#c) OR #c <= :room";
+  return Document([&](Writer& w) {
+    Member(w, "TableName", table);
+    RouteKey(w, "Key", record.route);
+    Member(w, "UpdateExpression",
+           add ? "ADD #c :c SET #fs = if_not_exists(#fs, :fs), #la = if_not_exists(#la, :la)"
+               : "SET #c = :c, #fs = :fs, #la = :la");
+    if (!condition.empty()) Member(w, "ConditionExpression", condition);
+    Names(w, {{"#c", kCount}, {"#la", kLastAccess}, {"#fs", kFirstSeen}});
+    Key(w, "ExpressionAttributeValues");
+    w.StartObject();
+    Typed(w, ":c", "N", std::to_string(record.count));
+    Typed(w, ":fs", "N", std::to_string(record.first_seen));
+    Typed(w, ":la", "N", std::to_string(record.last_access));
+    if (add && item != RouteItem::kNew) {
+      Typed(w, ":room", "N",
+            std::to_string(std::numeric_limits<std::int64_t>::max() - record.count));
+    }
+    w.EndObject();
+    Member(w, "ReturnValues", "ALL_OLD");
+  });
+}
+
+std::string WidenTimesRequest(std::string_view table, std::string_view route, bool first_seen,
+                              UnixMillis at) {
+  return Document([&](Writer& w) {
+    Member(w, "TableName", table);
+    RouteKey(w, "Key", route);
+    Member(w, "UpdateExpression", "SET #t = :t");
+    Member(w, "ConditionExpression", first_seen ? "#t > :t" : "#t < :t");
+    Names(w, {{"#t", first_seen ? kFirstSeen : kLastAccess}});
+    Key(w, "ExpressionAttributeValues");
+    w.StartObject();
+    Typed(w, ":t", "N", std::to_string(at));
+    w.EndObject();
+  });
+}
+
+std::string GiveBackRouteRequest(std::string_view table) {
+  return Document([&](Writer& w) {
+    Member(w, "TableName", table);
+    RouteKey(w, "Key", kRouteTotalKey);
+    Member(w, "UpdateExpression", "ADD #n :minus_one");
+    Member(w, "ConditionExpression", "#n > :zero");
+    Names(w, {{"#n", kRoutes}});
+    Key(w, "ExpressionAttributeValues");
+    w.StartObject();
+    Typed(w, ":minus_one", "N", "-1");
+    Typed(w, ":zero", "N", "0");
+    w.EndObject();
+  });
+}
+
+std::string DeleteItemRequest(std::string_view table, std::string_view key) {
+  return Document([&](Writer& w) {
+    Member(w, "TableName", table);
+    RouteKey(w, "Key", key);
+    Member(w, "ReturnValues", "ALL_OLD");
+  });
+}
+
+Result<std::optional<RouteStats>> ParseDeleteItemResponse(std::string_view body) {
+  Result<rapidjson::Document> doc = ParseObject(body, "DeleteItem response");
+  if (!doc.ok()) return doc.status();
+  auto attributes = doc->FindMember("Attributes");
+  if (attributes == doc->MemberEnd()) return std::optional<RouteStats>();
+  Result<RouteStats> stats = ParseItem(attributes->value);
+  if (!stats.ok()) return stats.status();
+  return std::optional<RouteStats>(std::move(stats).value());
+}
+
 }  // namespace hitcounter::dynamodb

@@ -156,6 +156,32 @@ struct TableDescription {
 // "Table" of a DescribeTable response or "TableDescription" of a CreateTable response.
 Result<TableDescription> ParseTableDescription(std::string_view body);
 
+// An imported record as one UpdateItem (ReturnValues ALL_OLD, read with
+// ParseDeleteItemResponse), on the condition that the item is as `item` asks. kReplace sets
+// count, firstSeen and lastAccess; kAdd adds the count (on the condition that it stays within
+// INT64_MAX) and sets the times only where the item had none: WidenTimesRequest then moves them.
+std::string ImportRequest(std::string_view table, const RouteStats& record, ImportMode mode,
+                          RouteItem item);
+
+// Sets firstSeen (`first_seen`) or else lastAccess to `at` on the condition that it is later
+// (firstSeen) or earlier (lastAccess) than `at` (else ConditionalCheckFailedException).
+std::string WidenTimesRequest(std::string_view table, std::string_view route, bool first_seen,
+                              UnixMillis at);
+
+// A deleted route's room given back to the route total: ADD -1 on the condition that the total
+// exists and is above 0 (else ConditionalCheckFailedException: a table no bounded store has
+// counted on keeps no total, and none is made up).
+std::string GiveBackRouteRequest(std::string_view table);
+
+// DeleteItem of the item keyed `key` (a route, or kWindowKeyPrefix + route), answering with
+// the item as it was (ReturnValues ALL_OLD).
+std::string DeleteItemRequest(std::string_view table, std::string_view key);
+
+// The route's record a DeleteItem response's "Attributes" held (or an UpdateItem's, with
+// ReturnValues ALL_OLD); nullopt when there was no item.
+// kInternal when the body or the item is corrupt.
+Result<std::optional<RouteStats>> ParseDeleteItemResponse(std::string_view body);
+
 }  // namespace hitcounter::dynamodb
 
 #endif  // HITCOUNTER_STORE_DYNAMODB_JSON_H_

@@ -86,8 +86,8 @@ inline constexpr std::size_t kDefaultDynamoDbMaxQueuedHits = 10'000;
 // The longest one Increment, Get or CheckHealth may take, queueing and retries included.
 inline constexpr std::chrono::milliseconds kDefaultDynamoDbCallTimeout{5'000};
 
-// The longest one List may take: it scans the whole table (about 20 pages of 1 MB at the
-// kMaxScannedItems cap).
+// The longest one List (or Delete: a DeleteItem and more per route) may take: it scans the whole
+// table (about 20 pages of 1 MB at the kMaxScannedItems cap).
 inline constexpr std::chrono::milliseconds kDefaultDynamoDbListTimeout{30'000};
 
 // The most items one List reads: the default most routes, a rate-limit window for each and the
@@ -169,6 +169,19 @@ class DynamoDbStore final : public Store {
   // Scans every item under query.prefix (up to kMaxScannedItems read), keeps the page asked
   // for in memory and returns it: same order, ties and keyset cursors as every store.
   void List(StatsQuery query, Deadline deadline, ListCallback done) override;
+  // One DeleteItem per route (ReturnValues ALL_OLD, never replayed), one for its rate-limit
+  // window, and one conditional UpdateItem giving its room back to the route total (when the
+  // table keeps one, whatever this store's max_routes: other processes may bound it); all
+  // within list_timeout. The first failure ends the call (the routes before it are deleted).
+  // Forgets this store's cached listings; other processes' caches (the Lambda function's other
+  // instances) keep showing the routes for up to their listing_cache_ttl.
+  void Delete(std::vector<std::string> routes, Deadline deadline, DeleteCallback done) override;
+  // One UpdateItem per record (ReturnValues ALL_OLD, never replayed: created or updated), as a
+  // hit's Count is for a new route when max_routes bounds the table; with kAdd, two more
+  // conditional UpdateItems widen an existing item's times. Within list_timeout; the first
+  // failure ends the call, with the records before it written. Forgets the cached listings.
+  void Import(std::vector<RouteStats> records, ImportMode mode, Deadline deadline,
+              ImportCallback done) override;
   // OK when DescribeTable says the table is ACTIVE (or UPDATING, which still serves); its
   // answer is reused for health_cache_ttl.
   void CheckHealth(Deadline deadline, HealthCallback done) override;
@@ -224,6 +237,14 @@ class DynamoDbStore final : public Store {
   Result<StatsPage> ListNow(aws::AwsJsonClient& client, const StatsQuery& query,
                             aws::Deadline deadline);
   Status CheckHealthNow(aws::AwsJsonClient& client, aws::Deadline deadline);
+  // dynamodb_delete.cc
+  Result<ImportedRoutes> ImportNow(aws::AwsJsonClient& client,
+                                   const std::vector<RouteStats>& records, ImportMode mode,
+                                   aws::Deadline deadline);
+  Result<bool> ImportOne(aws::AwsJsonClient& client, const RouteStats& record, ImportMode mode,
+                         aws::Deadline deadline);
+  Result<DeletedRoutes> DeleteNow(aws::AwsJsonClient& client,
+                                  const std::vector<std::string>& routes, aws::Deadline deadline);
   Status DescribeHealth(aws::AwsJsonClient& client, aws::Deadline deadline);
   void WorkerLoop();
   // Coalescing: sends `rider` with a new UpdateItem of its route when none is in flight, else

@@ -1,5 +1,6 @@
 #include "store/journal.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -61,7 +62,9 @@ Status ReadJournalRecords(std::string_view blob,
     record.window_start = values[3];
     record.window_hits = values[4];
     record.window_seconds = values[5];
-    if (record.count < 1 || record.window_hits < 0 || record.window_seconds < 0) {
+    // Count 0 is a deleted route's tombstone, and holds nothing else.
+    const bool tombstone = std::all_of(values.begin(), values.end(), [](auto v) { return v == 0; });
+    if ((record.count < 1 && !tombstone) || record.window_hits < 0 || record.window_seconds < 0) {
       return Status::Internal("a journal row holds an impossible record");
     }
     each(record);

@@ -7,6 +7,8 @@
 // Encoding of a row's blob: records one after another, each
 //   u16 route length, route bytes, then six little-endian 64-bit integers:
 //   count, first_seen, last_access, window_start, window_hits, window_seconds.
+// A record of six zeros is a tombstone: the route was deleted (sqlite_store.h), and replaying
+// it removes the route's row and rate-limit window.
 // Pure functions; safe from any thread.
 #ifndef HITCOUNTER_STORE_JOURNAL_H_
 #define HITCOUNTER_STORE_JOURNAL_H_

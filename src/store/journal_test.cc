@@ -53,6 +53,16 @@ TEST(Journal, EveryTruncationOfARowIsRefusedNotMisread) {
   }
 }
 
+TEST(Journal, ATombstoneOfADeletedRouteIsAllZeros) {
+  std::string blob;
+  AppendJournalRecord(JournalRecord{"/deleted", 0, 0, 0}, blob);
+  Status status;
+  std::vector<JournalRecord> records = ReadAll(blob, &status);
+  ASSERT_TRUE(status.ok()) << status.message();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].count, 0);
+}
+
 TEST(Journal, ImpossibleRecordsAreRefused) {
   for (JournalRecord bad : {JournalRecord{"/zero", 0, 1, 1}, JournalRecord{"/neg", -3, 1, 1},
                             JournalRecord{"/w", 1, 1, 1, 0, -1, 60}}) {

@@ -251,7 +251,7 @@ Result<RouteTotals> SqliteReader::Totals(std::string_view prefix, Deadline deadl
       --totals.routes;
       if (!saturated) totals.hits -= stale->count;
     }
-    totals.Add(stats.count);
+    if (stats.count > 0) totals.Add(stats.count);  // count 0: a deleted route's tombstone
   }
   return totals;
 }
@@ -279,7 +279,7 @@ Result<StatsPage> SqliteReader::ListPage(const StatsQuery& query, Deadline deadl
   std::vector<const RouteStats*> newer;  // the overlay's records this page may show
   for (const RouteStats& stats : overlay) {
     overlaid.insert(stats.route);
-    if (std::string_view(stats.route).starts_with(prefix) &&
+    if (stats.count > 0 && std::string_view(stats.route).starts_with(prefix) &&
         (!query.after || Before(query, *query.after, stats))) {
       newer.push_back(&stats);
     }

@@ -37,14 +37,17 @@ class SqliteReader {
 
   // One page of routes, in the query's order (see store.h), each page costing the same
   // wherever it starts (keyset pagination on the table's indexes). `overlay` holds newer
-  // records of some routes (any order, any prefix): they replace the table's. With
+  // records of some routes (any order, any prefix): they replace the table's. An overlay
+  // record with count 0 is a deleted route's tombstone: it hides the table's row and shows
+  // nothing. With
   // query.with_totals, also the totals under the prefix, from the same snapshot (in a read
   // transaction of its own unless one is open): a COUNT and SUM over the prefix's range of
   // the table (~0.2 s at a million routes), corrected by a lookup per overlaid route.
   Result<StatsPage> List(const StatsQuery& query, Deadline deadline = kNoDeadline,
                          const std::vector<RouteStats>& overlay = {});
 
-  // The journal's records, the latest of each route (for readers outside the store, which
+  // The journal's records, the latest of each route, tombstones (count 0) of deleted routes
+  // included (for readers outside the store, which
   // has them in memory). Read within the same read transaction as the listing it overlays
   // (BeginRead/EndRead), so that a batch folded in between is not missed.
   Result<std::vector<RouteStats>> ReadJournal();

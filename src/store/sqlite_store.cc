@@ -26,7 +26,8 @@ constexpr std::string_view kLoadJournalSql = "SELECT seq, records FROM journal O
 // the row must say, and no read-back is needed.
 constexpr std::string_view kUpsertRouteSql = R"sql(
   INSERT INTO counters (route, count, first_seen, last_access) VALUES (?1, ?2, ?3, ?4)
-  ON CONFLICT (route) DO UPDATE SET count = excluded.count, last_access = excluded.last_access
+  ON CONFLICT (route) DO UPDATE SET count = excluded.count, first_seen = excluded.first_seen,
+    last_access = excluded.last_access
 )sql";
 
 constexpr std::string_view kUpsertWindowSql = R"sql(
@@ -34,6 +35,10 @@ constexpr std::string_view kUpsertWindowSql = R"sql(
   ON CONFLICT (route) DO UPDATE SET window_start = excluded.window_start,
     window_ms = excluded.window_ms, hits = excluded.hits
 )sql";
+
+// A deleted route's tombstone, folded: its row and its window go.
+constexpr std::string_view kDeleteRouteSql = "DELETE FROM counters WHERE route = ?1";
+constexpr std::string_view kDeleteWindowSql = "DELETE FROM rate_windows WHERE route = ?1";
 
 constexpr std::string_view kSweepWindowsSql =
     "DELETE FROM rate_windows WHERE window_start + window_ms <= ?1";
@@ -191,6 +196,8 @@ Status SqliteStore::PrepareStatements() {
       {kUpsertRouteSql, &upsert_route_},
       {kUpsertWindowSql, &upsert_window_},
       {kSweepWindowsSql, &sweep_windows_},
+      {kDeleteRouteSql, &delete_route_},
+      {kDeleteWindowSql, &delete_window_},
       {probe_sql, &probe_},
       {"BEGIN IMMEDIATE", &begin_},
       {"COMMIT", &commit_},
@@ -268,7 +275,12 @@ Status SqliteStore::ReplayJournal() {
   for (const Routes::Entry* entry : replayed) commit.fold.push_back(Row{entry, entry->value});
   commit.keep_from = std::numeric_limits<std::int64_t>::max();  // the whole journal is folded
   commit.probe = true;
-  return Write(commit);
+  if (Status written = Write(commit); !written.ok()) return written;
+  // Tombstones (count 0) of deleted routes were folded as deletions: their records go too.
+  for (const Routes::Entry* entry : replayed) {
+    if (entry->value.count == 0) routes_.Erase(const_cast<Routes::Entry*>(entry));
+  }
+  return Status::Ok();
 }
 
 void SqliteStore::StartThreads() {
@@ -320,14 +332,14 @@ void SqliteStore::CheckpointerLoop() {
 
 std::size_t SqliteStore::RouteCount() {
   std::lock_guard lock(mutex_);
-  return routes_.size();
+  return routes_.size() - tombstones_;
 }
 
 StoreFigures SqliteStore::Figures() {
   StoreFigures figures;
   {
     std::lock_guard lock(mutex_);
-    figures.routes = static_cast<std::int64_t>(routes_.size());
+    figures.routes = static_cast<std::int64_t>(routes_.size() - tombstones_);
     figures.pending_hits = static_cast<std::int64_t>(waiting_hits_);
   }
   if (options_.max_routes != kUnboundedRoutes) figures.max_routes = options_.max_routes;
@@ -381,14 +393,17 @@ void SqliteStore::Increment(Hit hit, Deadline deadline, IncrementCallback done) 
 Status SqliteStore::CountLocked(const Hit& hit, CountedHit& counted) {
   Routes::Entry* entry = routes_.Find(hit.route);
   const bool created = entry == nullptr;
-  if (created) {
+  // A deleted route's record, kept until its tombstone is folded (see Delete): the hit counts
+  // it anew, from 1.
+  const bool revived = !created && entry->value.count == 0;
+  if (created || revived) {
     if (options_.max_routes != kUnboundedRoutes &&
-        static_cast<std::int64_t>(routes_.size()) >= options_.max_routes) {
+        static_cast<std::int64_t>(routes_.size() - tombstones_) >= options_.max_routes) {
       return Status::RouteLimitReached("hitcounter counts " + std::to_string(options_.max_routes) +
                                        " routes already, its most; this new route was not counted");
     }
-    entry = routes_.Insert(hit.route).first;
   }
+  if (created) entry = routes_.Insert(hit.route).first;
   Record& record = entry->value;
   const Record before = record;
   if (record.count == std::numeric_limits<std::int64_t>::max()) {
@@ -407,7 +422,8 @@ Status SqliteStore::CountLocked(const Hit& hit, CountedHit& counted) {
     record.window_seconds = seconds;
     counted.window_hits = record.window_hits;
   }
-  if (created) record.first_seen = hit.now;
+  if (created || revived) record.first_seen = hit.now;
+  if (revived) --tombstones_;
   ++record.count;
   record.last_access = hit.now;
   if (record.batch != open_.id) {
@@ -420,14 +436,149 @@ Status SqliteStore::CountLocked(const Hit& hit, CountedHit& counted) {
   return Status::Ok();
 }
 
+// ---------------------------------------------------------------------------------- deleting
+
+void SqliteStore::Delete(std::vector<std::string> routes, Deadline deadline, DeleteCallback done) {
+  if (routes.size() > kMaxDeletedRoutesPerCall) {
+    return done(Status::InvalidArgument("one deletion names at most " +
+                                        std::to_string(kMaxDeletedRoutesPerCall) + " routes"));
+  }
+  Status refused;
+  DeletedRoutes deleted;
+  bool wake_writer = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (closing_) {
+      refused = Status::Unavailable("the store is closing; nothing was deleted");
+    } else if (deadline != kNoDeadline && SteadyClock::now() >= deadline) {
+      refused = Status::Unavailable("the deletion came after its deadline; nothing was deleted");
+    } else {
+      deleted = TombstoneLocked(routes);
+    }
+    if (refused.ok() && deleted.routes > 0) {
+      // Answered with the open batch's hits, once its commit is durable; undone with them if
+      // it fails.
+      open_.waiters.push_back(Waiter{[done, deleted](Result<CountedHit> committed) {
+                                       if (!committed.ok()) return done(committed.status());
+                                       done(deleted);
+                                     },
+                                     CountedHit{}});
+      ++waiting_hits_;
+      wake_writer = std::exchange(writer_waiting_, false);
+    }
+  }
+  if (!refused.ok()) return done(std::move(refused));
+  if (deleted.routes == 0) return done(deleted);  // nothing to write
+  if (wake_writer) writer_wakeup_->notify_one();
+}
+
+void SqliteStore::Import(std::vector<RouteStats> records, ImportMode mode, Deadline deadline,
+                         ImportCallback done) {
+  if (Status valid = ValidateImport(records); !valid.ok()) return done(std::move(valid));
+  Status refused;
+  ImportedRoutes counts;
+  bool wake_writer = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (closing_) {
+      refused = Status::Unavailable("the store is closing; nothing was imported");
+    } else if (deadline != kNoDeadline && SteadyClock::now() >= deadline) {
+      refused = Status::Unavailable("the import came after its deadline; nothing was imported");
+    } else if (Result<ImportedRoutes> imported = ImportLocked(records, mode); !imported.ok()) {
+      refused = imported.status();
+    } else {
+      counts = *imported;
+    }
+    if (refused.ok() && !records.empty()) {
+      open_.waiters.push_back(Waiter{[done, counts](Result<CountedHit> committed) {
+                                       if (!committed.ok()) return done(committed.status());
+                                       done(counts);
+                                     },
+                                     CountedHit{}});
+      ++waiting_hits_;
+      wake_writer = std::exchange(writer_waiting_, false);
+    }
+  }
+  if (!refused.ok()) return done(std::move(refused));
+  if (records.empty()) return done(counts);
+  if (wake_writer) writer_wakeup_->notify_one();
+}
+
+Result<ImportedRoutes> SqliteStore::ImportLocked(const std::vector<RouteStats>& records,
+                                                 ImportMode mode) {
+  // First every check, so that a refused import changes nothing.
+  std::int64_t new_routes = 0;
+  for (const RouteStats& imported : records) {
+    const Routes::Entry* entry = routes_.Find(imported.route);
+    if (entry == nullptr || entry->value.count == 0) {
+      ++new_routes;
+    } else if (mode == ImportMode::kAdd &&
+               imported.count > std::numeric_limits<std::int64_t>::max() - entry->value.count) {
+      return Status::OutOfRange(imported.route + ": the added count would pass its maximum");
+    }
+  }
+  const auto live = static_cast<std::int64_t>(routes_.size() - tombstones_);
+  if (options_.max_routes != kUnboundedRoutes && live + new_routes > options_.max_routes) {
+    return Status::RouteLimitReached("hitcounter counts at most " +
+                                     std::to_string(options_.max_routes) + " routes and holds " +
+                                     std::to_string(live) + ": the " + std::to_string(new_routes) +
+                                     " new routes of this import do not fit; nothing was imported");
+  }
+  ImportedRoutes counts;
+  for (const RouteStats& imported : records) {
+    auto [entry, created] = routes_.Insert(imported.route);
+    Record& record = entry->value;
+    const Record before = record;
+    const bool fresh = created || record.count == 0;
+    if (!created && record.count == 0) --tombstones_;
+    if (fresh || mode == ImportMode::kReplace) {
+      record.count = imported.count;
+      record.first_seen = imported.first_seen;
+      record.last_access = imported.last_access;
+    } else {
+      record.count += imported.count;
+      record.first_seen = std::min(record.first_seen, imported.first_seen);
+      record.last_access = std::max(record.last_access, imported.last_access);
+    }
+    ++(fresh ? counts.created : counts.updated);
+    if (created || record.batch != open_.id) {
+      open_.changes.push_back(Change{entry, before, created});
+      record.batch = open_.id;
+    }
+  }
+  return counts;
+}
+
+DeletedRoutes SqliteStore::TombstoneLocked(const std::vector<std::string>& routes) {
+  DeletedRoutes deleted;
+  for (const std::string& route : routes) {
+    Routes::Entry* entry = routes_.Find(route);
+    if (entry == nullptr || entry->value.count == 0) continue;  // none, or deleted already
+    Record& record = entry->value;
+    deleted.Add(record.count);
+    if (record.batch != open_.id) {
+      open_.changes.push_back(Change{entry, record, /*created=*/false});
+    }
+    record = Record{};
+    record.batch = open_.id;
+    ++tombstones_;
+  }
+  return deleted;
+}
+
 // Puts every record `batch` changed back as it was before the batch, newest change first.
 void SqliteStore::UndoLocked(Batch& batch) {
   for (auto change = batch.changes.rbegin(); change != batch.changes.rend(); ++change) {
     if (change->created) {
       routes_.Erase(change->entry);
-    } else {
-      change->entry->value = change->before;
+      continue;
     }
+    // A deletion undone gives its tombstone back; a hit on a tombstone undone takes it again.
+    const bool was_tombstone = change->before.count == 0;
+    const bool is_tombstone = change->entry->value.count == 0;
+    if (is_tombstone && !was_tombstone) --tombstones_;
+    if (!is_tombstone && was_tombstone) ++tombstones_;
+    change->entry->value = change->before;
   }
   batch.changes.clear();
 }
@@ -595,6 +746,13 @@ Status SqliteStore::AppendJournal(const Commit& commit) {
 
 Status SqliteStore::FoldRow(const Row& row) {
   sqlite3* db = write_db_.get();
+  if (row.record.count == 0) {
+    for (sqlite3_stmt* erase : {delete_route_.get(), delete_window_.get()}) {
+      BindText(erase, 1, row.entry->route());
+      if (Status erased = Step(db, erase, "cannot delete a route"); !erased.ok()) return erased;
+    }
+    return Status::Ok();
+  }
   sqlite3_stmt* upsert = upsert_route_.get();
   BindText(upsert, 1, row.entry->route());
   sqlite3_bind_int64(upsert, 2, row.record.count);
@@ -626,6 +784,23 @@ void SqliteStore::Committed(const Commit& commit) {
     }
   }
   fold_queue_.insert(fold_queue_.end(), tickets.begin(), tickets.end());
+  // A folded tombstone has left the file and the overlay: its record leaves memory, unless a
+  // hit counted it anew meanwhile.
+  bool folded_tombstone = false;
+  for (const Row& row : commit.fold) folded_tombstone = folded_tombstone || row.record.count == 0;
+  if (!folded_tombstone) return;
+  std::lock_guard lock(mutex_);
+  for (const Row& row : commit.fold) {
+    auto* entry = const_cast<Routes::Entry*>(row.entry);
+    // Kept while anything still refers to it: a newer tombstone of it, committed (in the
+    // overlay) or not yet (a change of the open batch).
+    if (row.record.count != 0 || entry->value.count != 0 || unfolded_.contains(entry) ||
+        entry->value.batch == open_.id) {
+      continue;
+    }
+    routes_.Erase(entry);
+    --tombstones_;
+  }
 }
 
 void SqliteStore::Uncommitted(Commit& commit) {
@@ -679,7 +854,10 @@ void SqliteStore::Get(std::string route, Deadline deadline, GetCallback done) {
       [this, route = std::move(route), shared, deadline](SqliteReader& reader) {
         std::optional<RouteStats> overlaid = Overlaid(route);
         Result<RouteStats> result =
-            overlaid ? Result<RouteStats>(std::move(*overlaid)) : reader.Get(route, deadline);
+            !overlaid ? reader.Get(route, deadline)
+            : overlaid->count == 0
+                ? Result<RouteStats>(Status::NotFound("this route was never hit"))
+                : Result<RouteStats>(std::move(*overlaid));
         NoteDamage(reader);
         Deliver([result = std::move(result), shared]() mutable { (*shared)(std::move(result)); });
       },
@@ -703,11 +881,10 @@ void SqliteStore::List(StatsQuery query, Deadline deadline, ListCallback done) {
 }
 
 std::optional<RouteStats> SqliteStore::Overlaid(std::string_view route) {
-  const Routes::Entry* entry = nullptr;
-  {
-    std::lock_guard lock(mutex_);
-    entry = routes_.Find(route);
-  }
+  // Both locks (in this order): a record erased meanwhile (a folded deletion) could otherwise
+  // give its entry to another route before the overlay is looked up.
+  std::lock_guard routes_lock(mutex_);
+  const Routes::Entry* entry = routes_.Find(route);
   if (entry == nullptr) return std::nullopt;
   std::lock_guard lock(overlay_mutex_);
   auto unfolded = unfolded_.find(entry);
@@ -791,7 +968,9 @@ void ReadOnlySqliteStore::Get(std::string route, Deadline deadline, GetCallback 
     reader_->EndRead();
     if (!journal.ok()) return journal.status();
     for (RouteStats& stats : journal.value()) {
-      if (stats.route == route) return std::move(stats);
+      if (stats.route != route) continue;
+      if (stats.count == 0) return Status::NotFound("this route was never hit");  // deleted
+      return std::move(stats);
     }
     return read;
   }();
@@ -809,6 +988,15 @@ void ReadOnlySqliteStore::List(StatsQuery query, Deadline deadline, ListCallback
     return page;
   }();
   done(std::move(result));
+}
+
+void ReadOnlySqliteStore::Delete(std::vector<std::string>, Deadline, DeleteCallback done) {
+  done(Status::Unavailable("this store was opened read-only"));
+}
+
+void ReadOnlySqliteStore::Import(std::vector<RouteStats>, ImportMode, Deadline,
+                                 ImportCallback done) {
+  done(Status::Unavailable("this store was opened read-only"));
 }
 
 void ReadOnlySqliteStore::CheckHealth(Deadline deadline, HealthCallback done) {

@@ -43,6 +43,14 @@
 // Bounded routes: a hit on a new route is refused (kRouteLimitReached) once the store holds
 // max_routes routes, in memory, before anything is written.
 //
+// Deleting. Delete turns each record into a tombstone (count 0) in memory at once, as a hit
+// changes a record: a change of the open batch, journaled with it (the journal's record with
+// count 0), answered when that commit is durable, undone with the batch if it fails. Its place
+// under max_routes is free from then on, and readers see the route no more (a tombstone in the
+// overlay hides the table's row). Folding a tombstone deletes the route's row and rate-limit
+// window from the file, and then its record from memory; a replay at open does the same. A hit
+// on a tombstone counts the route anew.
+//
 // Thread safety: every method may be called from any thread. Callbacks run on the Executor given
 // at open, else on the store's threads (writer, reader), or inline for answers known at once
 // (refusals); they must not block for long.
@@ -141,6 +149,12 @@ class SqliteStore final : public Store {
   void Increment(Hit hit, Deadline deadline, IncrementCallback done) override;
   void Get(std::string route, Deadline deadline, GetCallback done) override;
   void List(StatsQuery query, Deadline deadline, ListCallback done) override;
+  // Durable with the batch it joins: see "Deleting" above.
+  void Delete(std::vector<std::string> routes, Deadline deadline, DeleteCallback done) override;
+  // As hits are: the records change in memory at once (all, or none when refused), as changes
+  // of the open batch, answered when its commit is durable and undone with it if it fails.
+  void Import(std::vector<RouteStats> records, ImportMode mode, Deadline deadline,
+              ImportCallback done) override;
   // At once, without touching the file: kUnavailable once a read found the file damaged, the
   // failure of the last commit (kInsufficientSpace for a full disk), or kUnavailable when a
   // commit has been running for over kCommitStallLimit; OK otherwise. After a failure the writer
@@ -227,6 +241,10 @@ class SqliteStore final : public Store {
 
   // Counts `hit` in memory (mutex_ held); the refusal when it is not counted.
   Status CountLocked(const Hit& hit, CountedHit& counted);
+  // Turns the records of `routes` into tombstones, changes of the open batch (mutex_ held).
+  DeletedRoutes TombstoneLocked(const std::vector<std::string>& routes);
+  // Writes `records` into memory as changes of the open batch, or refuses them all.
+  Result<ImportedRoutes> ImportLocked(const std::vector<RouteStats>& records, ImportMode mode);
   void UndoLocked(Batch& batch);
 
   // Wakes the writer for a batch: at the end of the caller's event-loop round when there is an
@@ -269,6 +287,8 @@ class SqliteStore final : public Store {
   sqlite::Statement upsert_route_;
   sqlite::Statement upsert_window_;
   sqlite::Statement sweep_windows_;
+  sqlite::Statement delete_route_;
+  sqlite::Statement delete_window_;
   sqlite::Statement probe_;
   sqlite::Statement begin_;
   sqlite::Statement commit_;
@@ -288,6 +308,9 @@ class SqliteStore final : public Store {
   std::shared_ptr<std::condition_variable> writer_wakeup_ =
       std::make_shared<std::condition_variable>();
   Routes routes_;
+  // Records of routes_ that are tombstones (count 0): deleted routes not yet folded, which
+  // hold no place under max_routes.
+  std::size_t tombstones_ = 0;
   Batch open_;  // hits counted since the writer last took a batch
   std::optional<std::chrono::steady_clock::time_point> commit_started_;
   std::size_t waiting_hits_ = 0;  // counted, not yet answered
@@ -332,6 +355,11 @@ class ReadOnlySqliteStore final : public Store {
   void Increment(Hit hit, Deadline deadline, IncrementCallback done) override;
   void Get(std::string route, Deadline deadline, GetCallback done) override;
   void List(StatsQuery query, Deadline deadline, ListCallback done) override;
+  // kUnavailable: only the store's owner deletes.
+  void Delete(std::vector<std::string> routes, Deadline deadline, DeleteCallback done) override;
+  // kUnavailable: only the store's owner imports.
+  void Import(std::vector<RouteStats> records, ImportMode mode, Deadline deadline,
+              ImportCallback done) override;
   void CheckHealth(Deadline deadline, HealthCallback done) override;
 
  private:

@@ -21,8 +21,10 @@
 namespace hitcounter {
 namespace {
 
+using testing::DeleteNow;
 using testing::GetNow;
 using testing::HealthNow;
+using testing::ImportNow;
 using testing::IncrementAndWait;
 using testing::IncrementWithin;
 using testing::ListNow;
@@ -714,6 +716,121 @@ TEST(SqliteStore, NoHitIsAcknowledgedWithACountTheFileDoesNotHold) {
   for (const auto& [route, count] : highest) {
     EXPECT_EQ(GetNow(*reader, route)->count, count) << route;
   }
+}
+
+TEST(SqliteStore, ADeletionIsInTheFileWhenItIsAnsweredAndReadersSeeItBeforeTheFold) {
+  TempDir dir;
+  std::string path = dir.path() + "/delete.db";
+  auto store = OpenOrDie(path);
+  for (const char* route : {"/a", "/a", "/b"})
+    ASSERT_TRUE(IncrementAndWait(*store, route, kT0).ok());
+  ASSERT_EQ(*DeleteNow(*store, {"/a"}), (DeletedRoutes{1, 2}));
+  // The tombstone is journaled, not folded yet: every reader must already miss the route.
+  auto file = std::move(ReadOnlySqliteStore::Open(path)).value();
+  EXPECT_EQ(GetNow(*file, "/a").status().code(), StatusCode::kNotFound);
+  StatsQuery query;
+  query.with_totals = true;
+  Result<StatsPage> page = ListNow(*file, query);
+  ASSERT_TRUE(page.ok()) << page.status().message();
+  ASSERT_EQ(page->routes.size(), 1u);
+  EXPECT_EQ(page->routes[0].route, "/b");
+  EXPECT_EQ(*page->totals, (RouteTotals{1, 1}));
+  EXPECT_EQ(*ListNow(*store, query)->totals, (RouteTotals{1, 1}));
+  EXPECT_EQ(GetNow(*store, "/a").status().code(), StatusCode::kNotFound);
+}
+
+TEST(SqliteStore, AFoldedDeletionLeavesNoRowAndNoRecordBehind) {
+  TempDir dir;
+  std::string path = dir.path() + "/folded.db";
+  auto store = OpenOrDie(path);
+  ASSERT_TRUE(IncrementWithin(*store, "/gone", kT0, RateLimit{5, 60}).ok());
+  ASSERT_TRUE(IncrementAndWait(*store, "/kept", kT0).ok());
+  ASSERT_EQ(DeleteNow(*store, {"/gone"})->routes, 1);
+  EXPECT_EQ(store->RouteCount(), 1u);
+  const auto until = std::chrono::steady_clock::now() + 5 * kFoldDelay;
+  std::vector<std::string> rows;
+  while (std::chrono::steady_clock::now() < until) {
+    rows = Column(path, "SELECT route FROM counters ORDER BY route");
+    if (rows == std::vector<std::string>{"/kept"}) break;
+    std::this_thread::sleep_for(kFoldDelay / 10);
+  }
+  EXPECT_EQ(rows, std::vector<std::string>{"/kept"});
+  EXPECT_EQ(Column(path, "SELECT COUNT(*) FROM rate_windows WHERE route = '/gone'"),
+            std::vector<std::string>{"0"});
+  EXPECT_EQ(IncrementAndWait(*store, "/gone", kT0 + 1)->count, 1);
+}
+
+// A crash between the deletion's commit and its fold leaves the tombstone in the journal,
+// after the records it deletes: the replay at open deletes the route.
+TEST(SqliteStore, ATombstoneLeftInTheJournalByACrashDeletesTheRouteAtOpen) {
+  TempDir dir;
+  std::string path = dir.path() + "/tombstone.db";
+  { ASSERT_TRUE(IncrementAndWait(*OpenOrDie(path), "/old", kT0).ok()); }
+  std::string blob;
+  AppendJournalRecord(JournalRecord{"/old", 5, kT0, kT0 + 5}, blob);
+  AppendJournalRecord(JournalRecord{"/new", 2, kT0, kT0 + 5}, blob);
+  AppendJournalRecord(JournalRecord{"/old", 0, 0, 0}, blob);
+  AppendJournalRecord(JournalRecord{"/new", 0, 0, 0}, blob);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* insert = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "INSERT INTO journal (seq, records) VALUES (3, ?)", -1, &insert,
+                               nullptr),
+            SQLITE_OK);
+  sqlite3_bind_blob(insert, 1, blob.data(), static_cast<int>(blob.size()), SQLITE_STATIC);
+  ASSERT_EQ(sqlite3_step(insert), SQLITE_DONE);
+  sqlite3_finalize(insert);
+  sqlite3_close(db);
+
+  auto store = OpenOrDie(path, {.max_routes = 1});
+  EXPECT_EQ(Column(path, "SELECT COUNT(*) FROM counters"), std::vector<std::string>{"0"});
+  EXPECT_EQ(GetNow(*store, "/old").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->RouteCount(), 0u);
+  EXPECT_EQ(IncrementAndWait(*store, "/other", kT0)->count, 1) << "the bound has room again";
+}
+
+TEST(SqliteStore, AReadOnlyStoreRefusesToDelete) {
+  TempDir dir;
+  std::string path = dir.path() + "/ro.db";
+  { ASSERT_TRUE(IncrementAndWait(*OpenOrDie(path), "/a", kT0).ok()); }
+  auto file = std::move(ReadOnlySqliteStore::Open(path)).value();
+  EXPECT_EQ(DeleteNow(*file, {"/a"}).status().code(), StatusCode::kUnavailable);
+}
+
+TEST(SqliteStore, ADeletionThatCannotBeCommittedIsUndone) {
+  TempDir dir;
+  testing::SmallFilesystem disk(dir.path() + "/small", 2);
+  if (!disk.mounted()) GTEST_SKIP() << disk.error();
+  auto store = OpenOrDie(disk.dir() + "/full.db", {.max_routes = 1});
+  ASSERT_TRUE(IncrementAndWait(*store, "/f", kT0).ok());
+  ASSERT_GT(disk.FillUp(), 0);
+  Result<DeletedRoutes> refused = DeleteNow(*store, {"/f"});
+  EXPECT_EQ(refused.status().code(), StatusCode::kInsufficientSpace) << refused.status().message();
+  EXPECT_EQ(GetNow(*store, "/f")->count, 1);
+  ASSERT_TRUE(disk.Free());
+  ASSERT_TRUE(HealthWithin(*store, 5 * kProbeInterval).ok());
+  EXPECT_EQ(IncrementAndWait(*store, "/g", kT0).status().code(), StatusCode::kRouteLimitReached)
+      << "the undone deletion holds its place again";
+  EXPECT_EQ(IncrementAndWait(*store, "/f", kT0)->count, 2);
+}
+
+// First seen changes only by an import or a deletion: the folded row must follow it too.
+TEST(SqliteStore, ImportedAndRecountedRecordsSurviveReopeningExactly) {
+  TempDir dir;
+  std::string path = dir.path() + "/import.db";
+  {
+    auto store = OpenOrDie(path);
+    ASSERT_TRUE(IncrementAndWait(*store, "/i", kT0).ok());
+    ASSERT_TRUE(IncrementAndWait(*store, "/r", kT0).ok());
+    ASSERT_TRUE(ImportNow(*store, {{"/i", 9, kT0 - 5'000, kT0 - 1}}, ImportMode::kReplace).ok());
+    ASSERT_TRUE(DeleteNow(*store, {"/r"}).ok());
+    ASSERT_TRUE(IncrementAndWait(*store, "/r", kT0 + 3).ok());
+  }
+  EXPECT_EQ(Column(path, "SELECT first_seen FROM counters WHERE route = '/r'"),
+            std::vector<std::string>{std::to_string(kT0 + 3)});
+  auto store = OpenOrDie(path);
+  EXPECT_EQ(*GetNow(*store, "/i"), (RouteStats{"/i", 9, kT0 - 5'000, kT0 - 1}));
+  EXPECT_EQ(*GetNow(*store, "/r"), (RouteStats{"/r", 1, kT0 + 3, kT0 + 3}));
 }
 
 }  // namespace

@@ -60,6 +60,17 @@ class MemoryStore final : public Store {
     done(ListLocked(query));
   }
 
+  void Delete(std::vector<std::string> routes, Deadline, DeleteCallback done) override {
+    ThrowIfAsked();
+    done(DeleteLocked(routes));
+  }
+
+  void Import(std::vector<RouteStats> records, ImportMode mode, Deadline,
+              ImportCallback done) override {
+    ThrowIfAsked();
+    done(ImportLocked(records, mode));
+  }
+
   void CheckHealth(Deadline, HealthCallback done) override {
     ThrowIfAsked();
     Status health;
@@ -129,6 +140,56 @@ class MemoryStore final : public Store {
       page.routes.push_back(s);
     }
     return page;
+  }
+
+  Result<DeletedRoutes> DeleteLocked(const std::vector<std::string>& routes) {
+    if (routes.size() > kMaxDeletedRoutesPerCall) {
+      return Status::InvalidArgument("too many routes for one deletion");
+    }
+    std::lock_guard lock(mutex_);
+    if (!failure_.ok()) return failure_;
+    DeletedRoutes deleted;
+    for (const std::string& route : routes) {
+      auto it = routes_.find(route);
+      if (it == routes_.end()) continue;
+      deleted.Add(it->second.count);
+      routes_.erase(it);
+      windows_.erase(route);
+    }
+    return deleted;
+  }
+
+  Result<ImportedRoutes> ImportLocked(const std::vector<RouteStats>& records, ImportMode mode) {
+    if (Status valid = ValidateImport(records); !valid.ok()) return valid;
+    std::lock_guard lock(mutex_);
+    if (!failure_.ok()) return failure_;
+    std::int64_t new_routes = 0;
+    for (const RouteStats& record : records) {
+      auto it = routes_.find(record.route);
+      if (it == routes_.end()) {
+        ++new_routes;
+      } else if (mode == ImportMode::kAdd &&
+                 record.count > std::numeric_limits<std::int64_t>::max() - it->second.count) {
+        return Status::OutOfRange("the added count would pass its maximum");
+      }
+    }
+    if (max_routes_ != kUnboundedRoutes &&
+        static_cast<std::int64_t>(routes_.size()) + new_routes > max_routes_) {
+      return Status::RouteLimitReached("the imported routes do not fit");
+    }
+    ImportedRoutes counts;
+    for (const RouteStats& record : records) {
+      auto [it, created] = routes_.try_emplace(record.route, record);
+      ++(created ? counts.created : counts.updated);
+      if (created || mode == ImportMode::kReplace) {
+        it->second = record;
+      } else {
+        it->second.count += record.count;
+        it->second.first_seen = std::min(it->second.first_seen, record.first_seen);
+        it->second.last_access = std::max(it->second.last_access, record.last_access);
+      }
+    }
+    return counts;
   }
 
   Result<CountedHit> IncrementLocked(std::string route, UnixMillis now,

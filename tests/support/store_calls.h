@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "hitcounter/store.h"
 
@@ -37,6 +38,18 @@ inline Result<RouteStats> GetNow(Store& store, std::string route, Deadline deadl
 inline Result<StatsPage> ListNow(Store& store, StatsQuery query, Deadline deadline = kNoDeadline) {
   return Await<Result<StatsPage>>(
       [&](auto done) { store.List(std::move(query), deadline, std::move(done)); });
+}
+
+inline Result<DeletedRoutes> DeleteNow(Store& store, std::vector<std::string> routes,
+                                       Deadline deadline = kNoDeadline) {
+  return Await<Result<DeletedRoutes>>(
+      [&](auto done) { store.Delete(std::move(routes), deadline, std::move(done)); });
+}
+
+inline Result<ImportedRoutes> ImportNow(Store& store, std::vector<RouteStats> records,
+                                        ImportMode mode, Deadline deadline = kNoDeadline) {
+  return Await<Result<ImportedRoutes>>(
+      [&](auto done) { store.Import(std::move(records), mode, deadline, std::move(done)); });
 }
 
 inline Status HealthNow(Store& store, Deadline deadline = kNoDeadline) {
