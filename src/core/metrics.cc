@@ -103,10 +103,11 @@ void RenderStore(const StoreFigures& store, std::string& out) {
                 "gets 507. Absent when unbounded.",
                 store.max_routes, out);
   SingleIfKnown("hitcounter_store_pending_hits", "gauge",
-                "Hits counted in memory and waiting for the disk (not yet answered).",
+                "Hits waiting for the store, not yet answered (SQLite: for their batch's commit; "
+                "DynamoDB: for their route's next write).",
                 store.pending_hits, out);
   SingleIfKnown("hitcounter_store_pending_hits_limit", "gauge",
-                "The most hits that may wait for the disk; past it, hits get 503.",
+                "The most hits that may wait for the store; past it, hits get 503.",
                 store.max_pending_hits, out);
 }
 

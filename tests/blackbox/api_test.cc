@@ -144,6 +144,9 @@ TEST_F(ApiTest, HealthIs200WhenTheStoreAnswers) {
 TEST_F(ApiTest, ReservedEndpointsRefuseWritesWith405) {
   HttpReply reply = client_->Send("POST", "/_stats");
   EXPECT_EQ(reply.status, 405);
+  EXPECT_EQ(reply.headers["allow"], "GET, HEAD, DELETE, OPTIONS");  // DELETE deletes counts
+  reply = client_->Send("POST", "/_health");
+  EXPECT_EQ(reply.status, 405);
   EXPECT_EQ(reply.headers["allow"], "GET, HEAD, OPTIONS");
 }
 
