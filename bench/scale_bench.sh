@@ -32,24 +32,10 @@ BASE_ROUTES=${BASE_ROUTES:-1000}
 SCALE_ROUTES=${SCALE_ROUTES:-1000000}
 QUERIES=${QUERIES:-20}
 PIN=${PIN:-1}
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN=$ROOT/build/release/src/cli/hitcounter
-for tool in wrk sqlite3 curl; do
-  command -v "$tool" >/dev/null || { echo "missing: $tool (scripts/install-deps --bench)" >&2; exit 2; }
-done
-[[ ${1:-} == --no-build ]] || (cd "$ROOT" && cmake --preset release >/dev/null &&
-  cmake --build --preset release --target hitcounter >/dev/null)
-
-SERVER_CORE=() CLIENT_CORE=()
-if [[ $PIN == 1 ]] && command -v taskset >/dev/null; then
-  SERVER_CORE=(taskset -c 1) CLIENT_CORE=(taskset -c 0)
-fi
-TMP=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$TMP"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 300); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; return 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_needs wrk sqlite3 curl
+bench_build "$@"
+bench_pin
 
 # seed DB ROUTES: the schema (from hitcounter itself), then /r/1../r/ROUTES with one hit each.
 seed() {
