@@ -357,12 +357,13 @@ TEST_F(BootstrapTest, DynamoDbDownIs503WithinTheDeadlineAndTheLoopGoesOn) {
 
   // Frozen: the call runs out of the invocation's time, and is answered before the deadline.
   engine->Pause();
-  const auto start = std::chrono::steady_clock::now();
   const std::string frozen = emulator_.Invoke(RestEvent("GET", "/up"), 1500ms);
-  ProxyAnswer late = ReadProxyAnswer(emulator_.WaitForOutcome(frozen, kAnswerWait));
-  const auto took = std::chrono::steady_clock::now() - start;
+  const std::optional<RuntimeApiEmulator::Outcome> outcome =
+      emulator_.WaitForOutcome(frozen, kAnswerWait);
+  ASSERT_TRUE(outcome.has_value());
+  EXPECT_TRUE(outcome->before_deadline);
+  ProxyAnswer late = ReadProxyAnswer(outcome);
   EXPECT_EQ(late.status, 503);
-  EXPECT_LT(took, 1500ms);
   engine->Resume();
   // The frozen call was written before the engine froze, so the engine may still apply it on
   // waking: a 503 hit "may have been counted" (aws/json_client.h), never counted twice.
@@ -401,19 +402,18 @@ void BootstrapTest::KillAndRestartTheEngineUnderInvocations(Engine kind) {
     ++statuses[answer.status];
     EXPECT_TRUE(answer.status == 200 || answer.status == 503) << answer.status;
   }
-  auto slowest = 0ms;
   for (int i = 0; i < 5; ++i) {
-    const auto start = std::chrono::steady_clock::now();
     const std::string id = emulator_.Invoke(HttpApiEvent("GET", "/down"), kDeadline);
-    ProxyAnswer answer = ReadProxyAnswer(emulator_.WaitForOutcome(id, kAnswerWait));
-    slowest = std::max(slowest, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::steady_clock::now() - start));
+    const std::optional<RuntimeApiEmulator::Outcome> outcome =
+        emulator_.WaitForOutcome(id, kAnswerWait);
+    ASSERT_TRUE(outcome.has_value());
+    EXPECT_TRUE(outcome->before_deadline);
+    ProxyAnswer answer = ReadProxyAnswer(outcome);
     ++statuses[answer.status];
     EXPECT_EQ(answer.status, 503);
     ASSERT_TRUE(answer.body.IsObject());
     EXPECT_STREQ(answer.body["error"].GetString(), "store_unavailable");
   }
-  EXPECT_LT(slowest, kDeadline);
   EXPECT_FALSE(function_->WaitForExit(0ms).has_value()) << "the function must keep running";
 
   const auto restart = std::chrono::steady_clock::now();
@@ -441,17 +441,17 @@ void BootstrapTest::KillAndRestartTheEngineUnderInvocations(Engine kind) {
   EXPECT_EQ(Invoke(HttpApiEvent("GET", "/_health")).status, 200);
   std::string seen;
   for (const auto& [status, n] : statuses) {
-    seen += std::to_string(n) + " x " + std::to_string(status) + " ";
+    seen += (seen.empty() ? "" : ", ") + std::to_string(n) + " x " + std::to_string(status);
   }
   auto ms = [](auto duration) {
     return static_cast<long long>(
         std::chrono::duration_cast<std::chrono::milliseconds>(duration).count());
   };
   std::printf(
-      "lambda, engine %s killed: %s(slowest 503 %lld ms); restart and table %lld ms; %d hits "
-      "after it in %lld ms, all 200\n",
-      LocalDynamoDb::Name(kind), seen.c_str(), static_cast<long long>(slowest.count()),
-      ms(table_back - restart), kBurst, ms(first_burst_done - table_back));
+      "lambda, engine %s killed: %s; restart and table %lld ms; %d hits after it in %lld ms, all "
+      "200\n",
+      LocalDynamoDb::Name(kind), seen.c_str(), ms(table_back - restart), kBurst,
+      ms(first_burst_done - table_back));
 }
 
 TEST_F(BootstrapTest, DynaliteKilledUnderInvocationsIs503AndCountsExactlyOnceBack) {

@@ -5,7 +5,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <set>
+#include <map>
 #include <thread>
 
 namespace hitcounter::testing {
@@ -77,7 +77,7 @@ struct RuntimeApiEmulator::Server {
   // io thread only:
   std::deque<PendingEvent> pending;
   std::deque<std::shared_ptr<Session>> waiting;
-  std::set<std::string> in_flight;
+  std::map<std::string, std::int64_t> in_flight;  // request id -> its deadline, Unix ms
 };
 
 class RuntimeApiEmulator::Server::Session : public std::enable_shared_from_this<Session> {
@@ -175,8 +175,8 @@ void RuntimeApiEmulator::Server::Park(const std::shared_ptr<Session>& session) {
 void RuntimeApiEmulator::Server::Deliver(const std::shared_ptr<Session>& session,
                                          const PendingEvent& event) {
   session->Unpark();
-  in_flight.insert(event.id);
   const std::int64_t deadline = EpochMillisNow() + event.timeout.count();
+  in_flight[event.id] = deadline;
   session->Send(http::status::ok, event.event,
                 {{"Lambda-Runtime-Aws-Request-Id", event.id},
                  {"Lambda-Runtime-Deadline-Ms", std::to_string(deadline)},
@@ -216,10 +216,13 @@ void RuntimeApiEmulator::Server::Record(const std::shared_ptr<Session>& session,
   }
   std::string_view id = target.substr(kInvocation.size());
   id = id.substr(0, id.find('/'));
-  if (in_flight.erase(std::string(id)) == 0) {
+  const auto invocation = in_flight.find(std::string(id));
+  if (invocation == in_flight.end()) {
     return session->Send(http::status::bad_request,
                          R"({"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"})");
   }
+  outcome.before_deadline = EpochMillisNow() <= invocation->second;
+  in_flight.erase(invocation);
   outcome.kind = response ? Outcome::Kind::kResponse : Outcome::Kind::kError;
   {
     std::lock_guard lock(owner.mutex_);

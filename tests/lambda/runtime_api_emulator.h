@@ -38,6 +38,9 @@ class RuntimeApiEmulator {
     Kind kind = Kind::kResponse;
     std::string body;
     std::string error_type;  // Lambda-Runtime-Function-Error-Type (errors only)
+    // Whether it arrived by the invocation's Lambda-Runtime-Deadline-Ms, as the emulator's clock
+    // saw it on arrival (Lambda stops a function at that time).
+    bool before_deadline = true;
   };
 
   using SteadyTime = std::chrono::steady_clock::time_point;
