@@ -69,9 +69,14 @@ struct SuiteContext {
 // context.json: credentials, region, service, timestamp, normalize, sign_body and the optional
 // omit_session_token.
 Result<SuiteContext> ParseContext(const std::string& json) {
-  rapidjson::Document doc;
-  doc.Parse(json.c_str());
-  if (doc.HasParseError() || !doc.IsObject()) return Status::InvalidArgument("bad context.json");
+  rapidjson::Document parsed;
+  parsed.Parse(json.c_str());
+  if (parsed.HasParseError() || !parsed.IsObject()) {
+    return Status::InvalidArgument("bad context.json");
+  }
+  // Read through a const reference: RapidJSON 1.1's non-const member iterators compare
+  // ambiguously under C++20's reversed operators (clang's -Wambiguous-reversed-operator).
+  const rapidjson::Value& doc = parsed;
   auto string_at = [](const rapidjson::Value& object, const char* name) {
     auto it = object.FindMember(name);
     return it != object.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString())
