@@ -40,6 +40,7 @@ ExternalProject_Add(hitcounter-lambda-zip-arm64
     -DCMAKE_TOOLCHAIN_FILE=${PROJECT_SOURCE_DIR}/cmake/aarch64-linux-gnu.cmake
     -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE}
     -DHITCOUNTER_LAMBDA_ONLY=ON
+    -DHITCOUNTER_TESTS=
   BUILD_COMMAND
     ${CMAKE_COMMAND} --build ${arm64_dir} --target hitcounter-lambda-zip --parallel ${arm64_jobs}
   BUILD_BYPRODUCTS ${arm64_zip}

@@ -31,6 +31,9 @@ elseif(HITCOUNTER_SANITIZE STREQUAL "thread")
   # -Wno-tsan: GCC warns that TSan does not model the atomic_thread_fence inside Boost.Asio's
   # handler invocation; Asio's scheduler synchronises through mutexes, which TSan does model.
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer -Wno-tsan)
+  # Line tables only (after the build type's -g, so they win): all a TSan report needs, and a
+  # quarter less compile time (measured: src/aws/http_client.cc in 33 s of CPU against 43 s).
+  add_compile_options(-g1)
   add_link_options(-fsanitize=thread)
 elseif(NOT HITCOUNTER_SANITIZE STREQUAL "")
   message(FATAL_ERROR "HITCOUNTER_SANITIZE must be address, thread or empty")
