@@ -9,3 +9,8 @@ add_compile_options(
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
   add_compile_options(-Wno-restrict)
 endif()
+# Clang checks the locking rules written as annotations (src/core/mutex.h): GUARDED_BY,
+# REQUIRES, EXCLUDES. The fuzz preset is the clang build CI runs.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  add_compile_options(-Wthread-safety)
+endif()

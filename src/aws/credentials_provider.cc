@@ -91,11 +91,11 @@ RefreshingCredentialsProvider::RefreshingCredentialsProvider(
 
 RefreshingCredentialsProvider::~RefreshingCredentialsProvider() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
-  fetch_wanted_.notify_all();
-  fetch_done_.notify_all();
+  fetch_wanted_.NotifyAll();
+  fetch_done_.NotifyAll();
   if (refresher_.joinable()) refresher_.join();
 }
 
@@ -113,12 +113,12 @@ void RefreshingCredentialsProvider::RequestFetch() {
   if (!refresher_.joinable()) {
     refresher_ = std::thread([this] { RefreshLoop(); });
   }
-  fetch_wanted_.notify_one();
+  fetch_wanted_.NotifyOne();
 }
 
 Result<std::shared_ptr<const Credentials>> RefreshingCredentialsProvider::GetCredentials(
     Deadline deadline) {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   UnixMillis now = clock_.Now();
   if (Usable(now)) {
     if (InPrefetchWindow(now) && !fetching_ && now >= no_prefetch_before_) RequestFetch();
@@ -129,8 +129,11 @@ Result<std::shared_ptr<const Credentials>> RefreshingCredentialsProvider::GetCre
     RequestFetch();
   }
   const std::uint64_t generation = fetches_done_;
-  const bool done = fetch_done_.wait_until(
-      lock, deadline, [&] { return fetches_done_ != generation || stopping_; });
+  bool done = true;
+  while (fetches_done_ == generation && !stopping_ && done) {
+    done = fetch_done_.WaitUntil(mutex_, deadline);
+  }
+  done = fetches_done_ != generation;
   if (stopping_) return Status::Unavailable(name_ + ": the credentials provider is closing");
   if (!done) {
     return Status::Unavailable(name_ + ": no credentials yet (still fetching them) at the call's " +
@@ -144,18 +147,23 @@ Result<std::shared_ptr<const Credentials>> RefreshingCredentialsProvider::GetCre
 }
 
 std::uint64_t RefreshingCredentialsProvider::fetches() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return fetches_done_;
 }
 
+Result<ExpiringCredentials> RefreshingCredentialsProvider::FetchUnlocked() {
+  mutex_.Unlock();
+  Result<ExpiringCredentials> fetched = source_->Fetch();
+  mutex_.Lock();
+  return fetched;
+}
+
 void RefreshingCredentialsProvider::RefreshLoop() {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   for (;;) {
-    fetch_wanted_.wait(lock, [this] { return fetching_ || stopping_; });
+    while (!fetching_ && !stopping_) fetch_wanted_.Wait(mutex_);
     if (stopping_) return;
-    lock.unlock();
-    Result<ExpiringCredentials> fetched = source_->Fetch();
-    lock.lock();
+    Result<ExpiringCredentials> fetched = FetchUnlocked();
     const UnixMillis now = clock_.Now();
     const bool had_usable = Usable(now);
     if (fetched.ok() && fetched->expiration &&
@@ -178,7 +186,7 @@ void RefreshingCredentialsProvider::RefreshLoop() {
     }
     fetching_ = false;
     ++fetches_done_;
-    fetch_done_.notify_all();
+    fetch_done_.NotifyAll();
   }
 }
 

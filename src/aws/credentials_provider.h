@@ -33,16 +33,15 @@
 #define HITCOUNTER_AWS_CREDENTIALS_PROVIDER_H_
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 
 #include "aws/sigv4.h"
+#include "core/mutex.h"
 #include "hitcounter/clock.h"
 #include "hitcounter/status.h"
 
@@ -120,30 +119,33 @@ class RefreshingCredentialsProvider final : public CredentialsProvider {
   std::uint64_t fetches() const;
 
  private:
-  bool Usable(UnixMillis now) const;            // current_ may be handed out; mutex_ held
-  bool InPrefetchWindow(UnixMillis now) const;  // mutex_ held
-  void RequestFetch();                          // mutex_ held
-  void RefreshLoop();
+  bool Usable(UnixMillis now) const REQUIRES(mutex_);  // current_ may be handed out
+  bool InPrefetchWindow(UnixMillis now) const REQUIRES(mutex_);
+  void RequestFetch() REQUIRES(mutex_);
+  void RefreshLoop() EXCLUDES(mutex_);
+  // The source's Fetch, a network call: mutex_ is released while it runs.
+  Result<ExpiringCredentials> FetchUnlocked() REQUIRES(mutex_);
 
   const std::unique_ptr<CredentialsSource> source_;
   const Clock& clock_;
   const std::string name_;
 
-  mutable std::mutex mutex_;
-  std::condition_variable fetch_wanted_;  // the refresh thread waits on it
-  std::condition_variable fetch_done_;    // callers waiting for credentials wait on it
-  std::shared_ptr<const Credentials> current_;
-  std::optional<UnixMillis> expiration_;  // current_'s
-  bool fetching_ = false;                 // a fetch is wanted or running
-  bool stopping_ = false;
-  std::uint64_t fetches_done_ = 0;
-  Status last_error_;                  // of the last fetch; OK after a success
-  UnixMillis no_prefetch_before_ = 0;  // kMinPrefetchInterval after the last fetch
+  mutable Mutex mutex_;
+  CondVar fetch_wanted_;  // the refresh thread waits on it
+  CondVar fetch_done_;    // callers waiting for credentials wait on it
+  std::shared_ptr<const Credentials> current_ GUARDED_BY(mutex_);
+  std::optional<UnixMillis> expiration_ GUARDED_BY(mutex_);  // current_'s
+  bool fetching_ GUARDED_BY(mutex_) = false;                 // a fetch is wanted or running
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  std::uint64_t fetches_done_ GUARDED_BY(mutex_) = 0;
+  Status last_error_ GUARDED_BY(mutex_);  // of the last fetch; OK after a success
+  UnixMillis no_prefetch_before_ GUARDED_BY(mutex_) =
+      0;  // kMinPrefetchInterval after the last fetch
   // kRetryAfterFailedFetch after a failed fetch that left nothing usable; until then callers
   // get last_error_ at once. A failed prefetch does not set it: once the credentials go stale,
   // the next caller fetches at once.
-  UnixMillis no_fetch_before_ = 0;
-  std::thread refresher_;  // started on first need
+  UnixMillis no_fetch_before_ GUARDED_BY(mutex_) = 0;
+  std::thread refresher_;  // started on first need, under mutex_; joined by the destructor
 };
 
 // ISO 8601 / RFC 3339 timestamps as AWS writes expirations: "2019-05-29T00:21:43Z",

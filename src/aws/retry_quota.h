@@ -13,7 +13,7 @@
 #ifndef HITCOUNTER_AWS_RETRY_QUOTA_H_
 #define HITCOUNTER_AWS_RETRY_QUOTA_H_
 
-#include <mutex>
+#include "core/mutex.h"
 
 namespace hitcounter::aws {
 
@@ -45,8 +45,8 @@ class RetryQuota {
 
  private:
   const int capacity_;
-  mutable std::mutex mutex_;
-  int available_;
+  mutable Mutex mutex_;
+  int available_ GUARDED_BY(mutex_);
 };
 
 }  // namespace hitcounter::aws

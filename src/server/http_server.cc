@@ -222,7 +222,7 @@ void HttpServer::Shutdown() {
 void HttpServer::RunOnIoThread(std::function<void()> completion) {
   if (io_.get_executor().running_in_this_thread()) return completion();
   {
-    std::lock_guard lock(completions_mutex_);
+    MutexLock lock(completions_mutex_);
     completions_.push_back(std::move(completion));
     if (drain_scheduled_) return;
     drain_scheduled_ = true;
@@ -234,7 +234,7 @@ void HttpServer::RunOnIoThread(std::function<void()> completion) {
 
 void HttpServer::DrainCompletions() {
   {
-    std::lock_guard lock(completions_mutex_);
+    MutexLock lock(completions_mutex_);
     draining_completions_.swap(completions_);
     drain_scheduled_ = false;
   }

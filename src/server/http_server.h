@@ -18,11 +18,11 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
+#include "core/mutex.h"
 #include "hitcounter/service.h"
 #include "server/asio.h"
 #include "server/limits.h"
@@ -110,9 +110,9 @@ class HttpServer {
   int error_lines_ = 0;                // logged in it
   int error_lines_dropped_ = 0;        // left out since the last line logged
 
-  std::mutex completions_mutex_;
-  std::vector<std::function<void()>> completions_;           // guarded by completions_mutex_
-  bool drain_scheduled_ = false;                             // guarded by completions_mutex_
+  Mutex completions_mutex_;
+  std::vector<std::function<void()>> completions_ GUARDED_BY(completions_mutex_);
+  bool drain_scheduled_ GUARDED_BY(completions_mutex_) = false;
   std::vector<std::function<void()>> draining_completions_;  // io thread only
 };
 
